@@ -1,0 +1,80 @@
+// The annotation contract as one pure function per object: normalize every registry
+// annotation, apply the value rules, then (for exported objects) the checks that look at
+// other objects. Shared by the admission webhook, `validate` and the planner.
+
+import { isHTTPRoute, isMCPResource } from '../kubernetes/kinds.ts';
+import { namespaceOf, type KubeObject } from '../kubernetes/objects.ts';
+import { closestKnownKey } from './did-you-mean.ts';
+import { ANNOTATION_PREFIX, isContractKey, isKnownShortKey, isRegistryAnnotated, KEY_SCOPES, type ShortKey } from './keys.ts';
+import { annotationFinding } from './messages.ts';
+import { referentialFindings } from './referential.ts';
+import type { ContractContext, ContractOptions, Judgement } from './types.ts';
+import { VALUE_RULES } from './value-rules.ts';
+
+export const MAX_VALUE_BYTES = 8192;
+
+const WRONG_KIND_RULE: Record<ShortKey, string> = {
+  'registry-url': 'is not allowed on an HTTPRoute: the route\'s URL is derived from its parent Gateway',
+  'registry-transport': 'is only for HTTPRoutes: an MCP resource\'s transport comes from its spec',
+  tools: 'is only for MCP resources (use registry-tools on an HTTPRoute)',
+  'tool-definitions': 'is only for MCP resources',
+  'authz-claims': 'is only for MCP resources',
+} as Record<ShortKey, string>;
+
+/** Is the object one of the kinds the contract covers? */
+export function isInScope(object: KubeObject): boolean {
+  return isHTTPRoute(object) || isMCPResource(object);
+}
+
+/** The per-object rules only: no look-ups of other objects. */
+export function judgeAnnotations(object: KubeObject, options: ContractOptions): Judgement {
+  const annotations = object.metadata?.annotations ?? {};
+  const judgement: Judgement = { applies: false, errors: [], warnings: [], normalized: {}, annotations: { ...annotations } };
+  if (!isInScope(object) || !isRegistryAnnotated(annotations)) return judgement;
+  judgement.applies = true;
+  const objectScope = isHTTPRoute(object) ? 'route' : 'mcp';
+  const { defaultNamespace } = options;
+  const valueContext = { owningNamespace: namespaceOf(object, defaultNamespace), namePrefix: options.namePrefix };
+  for (const [key, raw] of Object.entries(annotations)) {
+    if (!isContractKey(key)) continue;
+    const shortKey = key.slice(ANNOTATION_PREFIX.length);
+    const value = typeof raw === 'string' ? raw : String(raw);
+    if (Buffer.byteLength(value, 'utf8') > MAX_VALUE_BYTES) {
+      const bytes = Buffer.byteLength(value, 'utf8');
+      judgement.errors.push(annotationFinding(object, defaultNamespace, key, value, `is ${bytes} bytes long, at most ${MAX_VALUE_BYTES} are allowed`));
+      continue;
+    }
+    if (!isKnownShortKey(shortKey)) {
+      const hint = closestKnownKey(shortKey);
+      const rule = `is not a known registry annotation${hint ? `; did you mean ${hint}?` : ''}`;
+      judgement.errors.push(annotationFinding(object, defaultNamespace, key, value, rule));
+      continue;
+    }
+    const keyScope = KEY_SCOPES[shortKey];
+    if (keyScope !== 'both' && keyScope !== objectScope) {
+      judgement.errors.push(annotationFinding(object, defaultNamespace, key, value, WRONG_KIND_RULE[shortKey]));
+      continue;
+    }
+    const rule = VALUE_RULES[shortKey];
+    const normalized = rule.normalize(value);
+    if (normalized !== value) {
+      judgement.normalized[key] = normalized;
+      judgement.annotations[key] = normalized;
+    }
+    const outcome = rule.check(normalized, valueContext);
+    for (const error of outcome.errors) judgement.errors.push(annotationFinding(object, defaultNamespace, key, normalized, error));
+    for (const warning of outcome.warnings) judgement.warnings.push(annotationFinding(object, defaultNamespace, key, normalized, warning));
+  }
+  return judgement;
+}
+
+/** The whole contract: per-object rules plus, for exported objects, the referential checks. */
+export function judgeObject(object: KubeObject, context: ContractContext): Judgement {
+  const judgement = judgeAnnotations(object, context.options);
+  if (!judgement.applies) return judgement;
+  if (judgement.annotations[`${ANNOTATION_PREFIX}registry-export`] !== 'true') return judgement;
+  const findings = referentialFindings(object, judgement.annotations, context);
+  judgement.errors.push(...findings.errors);
+  judgement.warnings.push(...findings.warnings);
+  return judgement;
+}

@@ -1,0 +1,76 @@
+// Typed values of an object's registry annotations, for the planner and the publisher.
+// Read from annotations that judge.ts has normalized; a value that breaks its rule reads
+// as absent (the planner skips such objects before it gets here anyway).
+
+import { fullKey, type ShortKey } from './keys.ts';
+import { splitList, TIERS, TRANSPORTS, VALUE_RULES } from './value-rules.ts';
+
+export interface RegistryAnnotations {
+  export?: boolean;
+  url?: string;
+  name?: string;
+  description?: string;
+  title?: string;
+  tier?: (typeof TIERS)[number];
+  tools?: string[];
+  tags?: string[];
+  category?: string;
+  icon?: string;
+  version?: string;
+  transport?: (typeof TRANSPORTS)[number];
+  /** The `tools` JSON annotation. */
+  toolsJson?: string[];
+  toolDefinitions?: Record<string, unknown>[];
+  authzClaims?: Record<string, string | string[]>;
+}
+
+// Rule context for reading: registry-name is read as written (expansion happens when the
+// entry is built), so the name check here only needs a neutral namespace.
+const READ_CONTEXT = { owningNamespace: 'default', namePrefix: 'com.toolhive.k8s.{namespace}' };
+
+export function readRegistryAnnotations(annotations: Record<string, string> | undefined): RegistryAnnotations {
+  const source = annotations ?? {};
+  const valid = (key: ShortKey): string | undefined => {
+    const raw = source[fullKey(key)];
+    if (raw === undefined) return undefined;
+    const value = VALUE_RULES[key].normalize(raw);
+    return VALUE_RULES[key].check(value, READ_CONTEXT).errors.length === 0 ? value : undefined;
+  };
+  const result: RegistryAnnotations = {};
+  const exported = valid('registry-export');
+  if (exported !== undefined) result.export = exported === 'true';
+  const text: [keyof RegistryAnnotations, ShortKey][] = [
+    ['url', 'registry-url'],
+    ['name', 'registry-name'],
+    ['description', 'registry-description'],
+    ['title', 'registry-title'],
+    ['category', 'registry-category'],
+    ['icon', 'registry-icon'],
+    ['version', 'registry-version'],
+  ];
+  for (const [field, key] of text) {
+    const value = valid(key);
+    if (value !== undefined) (result as Record<string, unknown>)[field] = value;
+  }
+  const tier = valid('registry-tier');
+  if (tier !== undefined) result.tier = tier as RegistryAnnotations['tier'];
+  const transport = valid('registry-transport');
+  if (transport !== undefined) result.transport = transport as RegistryAnnotations['transport'];
+  const tools = valid('registry-tools');
+  if (tools !== undefined) result.tools = splitList(tools);
+  const tags = valid('registry-tags');
+  if (tags !== undefined) result.tags = splitList(tags);
+  const toolsJson = valid('tools');
+  if (toolsJson !== undefined) result.toolsJson = JSON.parse(toolsJson) as string[];
+  const toolDefinitions = valid('tool-definitions');
+  if (toolDefinitions !== undefined) result.toolDefinitions = JSON.parse(toolDefinitions) as Record<string, unknown>[];
+  const authzClaims = valid('authz-claims');
+  if (authzClaims !== undefined) result.authzClaims = JSON.parse(authzClaims) as Record<string, string | string[]>;
+  return result;
+}
+
+/** Is the object exported (`registry-export: "true"` after normalization)? */
+export function isExported(annotations: Record<string, string> | undefined): boolean {
+  const raw = annotations?.[fullKey('registry-export')];
+  return raw !== undefined && VALUE_RULES['registry-export'].normalize(raw) === 'true';
+}

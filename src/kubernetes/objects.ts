@@ -1,0 +1,185 @@
+// Plain Kubernetes objects as the API server returns them (and as manifests hold them).
+// Only the fields the contract and the planner read are typed; everything is optional
+// because manifests and admission requests can carry anything.
+
+export interface ObjectMeta {
+  name?: string;
+  namespace?: string;
+  uid?: string;
+  generation?: number;
+  resourceVersion?: string;
+  deletionTimestamp?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  ownerReferences?: OwnerReference[];
+}
+
+export interface OwnerReference {
+  apiVersion?: string;
+  kind?: string;
+  name?: string;
+  uid?: string;
+  controller?: boolean;
+}
+
+export interface KubeObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: ObjectMeta;
+  spec?: unknown;
+  status?: unknown;
+}
+
+export interface Condition {
+  type?: string;
+  status?: string;
+  reason?: string;
+  message?: string;
+  observedGeneration?: number;
+}
+
+// ---- Gateway API ----
+
+export interface ParentReference {
+  group?: string;
+  kind?: string;
+  namespace?: string;
+  name?: string;
+  sectionName?: string;
+  port?: number;
+}
+
+export interface BackendRef {
+  group?: string;
+  kind?: string;
+  namespace?: string;
+  name?: string;
+  port?: number;
+  weight?: number;
+}
+
+export interface HTTPPathMatch {
+  type?: 'Exact' | 'PathPrefix' | 'RegularExpression' | string;
+  value?: string;
+}
+
+export interface HTTPRouteMatch {
+  path?: HTTPPathMatch;
+  headers?: unknown[];
+  queryParams?: unknown[];
+  method?: string;
+}
+
+export interface HTTPURLRewriteFilter {
+  hostname?: string;
+  path?: { type?: 'ReplaceFullPath' | 'ReplacePrefixMatch' | string; replaceFullPath?: string; replacePrefixMatch?: string };
+}
+
+export interface HTTPRouteFilter {
+  type?: string;
+  urlRewrite?: HTTPURLRewriteFilter;
+}
+
+export interface HTTPRouteRule {
+  name?: string;
+  matches?: HTTPRouteMatch[];
+  filters?: HTTPRouteFilter[];
+  backendRefs?: BackendRef[];
+}
+
+export interface RouteParentStatus {
+  parentRef?: ParentReference;
+  controllerName?: string;
+  conditions?: Condition[];
+}
+
+export interface HTTPRoute extends KubeObject {
+  spec?: {
+    parentRefs?: ParentReference[];
+    hostnames?: string[];
+    rules?: HTTPRouteRule[];
+  };
+  status?: { parents?: RouteParentStatus[] };
+}
+
+export interface RouteNamespaces {
+  from?: 'Same' | 'All' | 'Selector' | string;
+  selector?: LabelSelector;
+}
+
+export interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: { key?: string; operator?: string; values?: string[] }[];
+}
+
+export interface Listener {
+  name?: string;
+  hostname?: string;
+  port?: number;
+  protocol?: string;
+  allowedRoutes?: {
+    namespaces?: RouteNamespaces;
+    kinds?: { group?: string; kind?: string }[];
+  };
+}
+
+export interface GatewayAddress {
+  type?: string;
+  value?: string;
+}
+
+export interface Gateway extends KubeObject {
+  spec?: { gatewayClassName?: string; listeners?: Listener[] };
+  status?: { addresses?: GatewayAddress[]; conditions?: Condition[] };
+}
+
+export interface GatewayClass extends KubeObject {
+  spec?: { controllerName?: string };
+}
+
+export interface ReferenceGrant extends KubeObject {
+  spec?: {
+    from?: { group?: string; kind?: string; namespace?: string }[];
+    to?: { group?: string; kind?: string; name?: string }[];
+  };
+}
+
+export interface Service extends KubeObject {}
+export interface Namespace extends KubeObject {}
+
+// ---- ToolHive ----
+
+export interface MCPServer extends KubeObject {
+  spec?: {
+    image?: string;
+    transport?: string;
+    proxyMode?: string;
+    endpointPrefix?: string;
+    port?: number;
+    proxyPort?: number;
+  };
+}
+
+export interface MCPRemoteProxy extends KubeObject {
+  spec?: { remoteUrl?: string; transport?: string; endpointPrefix?: string };
+}
+
+export interface VirtualMCPServer extends KubeObject {}
+
+export type MCPResource = MCPServer | MCPRemoteProxy | VirtualMCPServer;
+
+// ---- helpers ----
+
+export function annotationsOf(object: KubeObject): Record<string, string> {
+  return object.metadata?.annotations ?? {};
+}
+
+/** `Kind namespace/name`, the way every message names an object. */
+export function describeObject(object: KubeObject, defaultNamespace = 'default'): string {
+  const namespace = object.metadata?.namespace || defaultNamespace;
+  return `${object.kind ?? 'Object'} ${namespace}/${object.metadata?.name ?? '(unnamed)'}`;
+}
+
+export function namespaceOf(object: KubeObject, defaultNamespace = 'default'): string {
+  return object.metadata?.namespace || defaultNamespace;
+}
