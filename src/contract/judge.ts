@@ -6,7 +6,7 @@ import { isHTTPRoute, isMCPResource } from '../kubernetes/kinds.ts';
 import { namespaceOf, type KubeObject } from '../kubernetes/objects.ts';
 import { closestKnownKey } from './did-you-mean.ts';
 import { ANNOTATION_PREFIX, isContractKey, isKnownShortKey, isRegistryAnnotated, KEY_SCOPES, type ShortKey } from './keys.ts';
-import { annotationFinding } from './messages.ts';
+import { annotationFinding, objectFinding } from './messages.ts';
 import { referentialFindings } from './referential.ts';
 import type { ContractContext, ContractOptions, Judgement } from './types.ts';
 import { VALUE_RULES } from './value-rules.ts';
@@ -21,6 +21,16 @@ const WRONG_KIND_RULE: Record<ShortKey, string> = {
   'authz-claims': 'is only for MCP resources',
 } as Record<ShortKey, string>;
 
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+// Admission requests and manifests can carry anything; only a map of annotations counts.
+function annotationsOfUntrusted(object: KubeObject): Record<string, string> {
+  const annotations: unknown = isPlainObject(object) && isPlainObject(object.metadata) ? object.metadata.annotations : undefined;
+  return isPlainObject(annotations) ? (annotations as Record<string, string>) : {};
+}
+
 /** Is the object one of the kinds the contract covers? */
 export function isInScope(object: KubeObject): boolean {
   return isHTTPRoute(object) || isMCPResource(object);
@@ -28,9 +38,9 @@ export function isInScope(object: KubeObject): boolean {
 
 /** The per-object rules only: no look-ups of other objects. */
 export function judgeAnnotations(object: KubeObject, options: ContractOptions): Judgement {
-  const annotations = object.metadata?.annotations ?? {};
+  const annotations = annotationsOfUntrusted(object);
   const judgement: Judgement = { applies: false, errors: [], warnings: [], normalized: {}, annotations: { ...annotations } };
-  if (!isInScope(object) || !isRegistryAnnotated(annotations)) return judgement;
+  if (!isPlainObject(object) || !isInScope(object) || !isRegistryAnnotated(annotations)) return judgement;
   judgement.applies = true;
   const objectScope = isHTTPRoute(object) ? 'route' : 'mcp';
   const { defaultNamespace } = options;
@@ -73,8 +83,15 @@ export function judgeObject(object: KubeObject, context: ContractContext): Judge
   const judgement = judgeAnnotations(object, context.options);
   if (!judgement.applies) return judgement;
   if (judgement.annotations[`${ANNOTATION_PREFIX}registry-export`] !== 'true') return judgement;
-  const findings = referentialFindings(object, judgement.annotations, context);
-  judgement.errors.push(...findings.errors);
-  judgement.warnings.push(...findings.warnings);
+  try {
+    const findings = referentialFindings(object, judgement.annotations, context);
+    judgement.errors.push(...findings.errors);
+    judgement.warnings.push(...findings.warnings);
+  } catch (error) {
+    // A spec that breaks the CRD schema: the API server rejects it after mutation anyway
+    // (validating webhooks only see schema-valid objects); manifests may still carry one.
+    const reason = error instanceof Error ? error.message : String(error);
+    judgement.warnings.push(objectFinding(object, context.options.defaultNamespace, null, `spec is malformed, checks against other objects skipped (${reason})`));
+  }
   return judgement;
 }
