@@ -1,0 +1,212 @@
+// The admission webhook's pure core: read an admission.k8s.io/v1 AdmissionReview, judge the
+// object with the annotation contract, and build the answer (a verdict for /validate, a
+// JSONPatch of normalized annotations for /mutate). No HTTP here, so every case is a table
+// test; server.ts is the thin shell around it.
+
+import { judgeAnnotations, judgeObject } from '../contract/judge.ts';
+import type { ContractContext, Finding, Judgement } from '../contract/types.ts';
+import { describeObject, type KubeObject } from '../kubernetes/objects.ts';
+import type { AdmissionVerdict } from '../observability/metrics.ts';
+
+export const ADMISSION_API_VERSION = 'admission.k8s.io/v1';
+export const ADMISSION_REVIEW_KIND = 'AdmissionReview';
+
+export type AdmissionOperation = 'CREATE' | 'UPDATE' | 'DELETE' | 'CONNECT';
+const OPERATIONS: ReadonlySet<string> = new Set<AdmissionOperation>(['CREATE', 'UPDATE', 'DELETE', 'CONNECT']);
+
+export interface GroupVersionKind {
+  group?: string;
+  version?: string;
+  kind?: string;
+}
+
+/** The fields of admission/v1 AdmissionRequest this webhook reads; the rest passes through unread. */
+export interface AdmissionRequest {
+  uid: string;
+  operation: AdmissionOperation;
+  kind?: GroupVersionKind;
+  subResource?: string;
+  name?: string;
+  namespace?: string;
+  object?: KubeObject | null;
+  oldObject?: KubeObject | null;
+  dryRun?: boolean;
+}
+
+export interface AdmissionStatus {
+  code: number;
+  reason: string;
+  message: string;
+}
+
+export interface AdmissionResponse {
+  uid: string;
+  allowed: boolean;
+  status?: AdmissionStatus;
+  patch?: string;
+  patchType?: 'JSONPatch';
+  warnings?: string[];
+}
+
+export interface AdmissionReviewResponse {
+  apiVersion: typeof ADMISSION_API_VERSION;
+  kind: typeof ADMISSION_REVIEW_KIND;
+  response: AdmissionResponse;
+}
+
+export type ParsedReview = { ok: true; request: AdmissionRequest } | { ok: false; problem: string };
+
+/** What one admission call decided, with the verdict the metrics count. */
+export interface AdmissionOutcome {
+  review: AdmissionReviewResponse;
+  verdict: AdmissionVerdict;
+  /** Why the object was let through unjudged, for debug logs. */
+  skipped?: string;
+}
+
+export interface JSONPatchOperation {
+  op: 'replace' | 'add';
+  path: string;
+  value: string;
+}
+
+/** The API server keeps warnings short ("Limit warnings to 120 characters if possible"). */
+export const WARNING_LIMIT = 120;
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Check the envelope of an incoming body; a failure is the sentence a 400 answer carries. */
+export function parseAdmissionReview(body: unknown): ParsedReview {
+  if (!isPlainObject(body)) return { ok: false, problem: 'the body is not a JSON object (expected an admission.k8s.io/v1 AdmissionReview)' };
+  if (body.apiVersion !== ADMISSION_API_VERSION) {
+    return { ok: false, problem: `apiVersion ${JSON.stringify(body.apiVersion ?? null)} is not ${ADMISSION_API_VERSION} (set admissionReviewVersions: ["v1"])` };
+  }
+  if (body.kind !== ADMISSION_REVIEW_KIND) return { ok: false, problem: `kind ${JSON.stringify(body.kind ?? null)} is not ${ADMISSION_REVIEW_KIND}` };
+  const request = body.request;
+  if (!isPlainObject(request)) return { ok: false, problem: 'request is missing: an AdmissionReview sent to a webhook carries one' };
+  if (typeof request.uid !== 'string' || request.uid === '') return { ok: false, problem: 'request.uid is missing or not a non-empty string' };
+  if (typeof request.operation !== 'string' || !OPERATIONS.has(request.operation)) {
+    return { ok: false, problem: `request.operation ${JSON.stringify(request.operation ?? null)} is not one of CREATE, UPDATE, DELETE, CONNECT` };
+  }
+  if ((request.operation === 'CREATE' || request.operation === 'UPDATE') && !isPlainObject(request.object)) {
+    return { ok: false, problem: `request.object is missing: a ${request.operation} request carries the object` };
+  }
+  return { ok: true, request: request as unknown as AdmissionRequest };
+}
+
+export function reviewResponse(response: AdmissionResponse): AdmissionReviewResponse {
+  return { apiVersion: ADMISSION_API_VERSION, kind: ADMISSION_REVIEW_KIND, response };
+}
+
+/**
+ * Requests answered "allowed" without judging: the contract speaks about objects being
+ * written, and annotations.md says DELETE and status updates are not intercepted (a status
+ * write cannot change annotations, and a deletion must never be blocked by them).
+ */
+export function unjudgedReason(request: AdmissionRequest): string | undefined {
+  if (request.operation === 'DELETE' || request.operation === 'CONNECT') return `${request.operation} requests are not judged`;
+  if (request.subResource) return `the ${request.subResource} subresource is not judged`;
+  return undefined;
+}
+
+/**
+ * The object as the API server will store it. The request's namespace is authoritative: a
+ * manifest applied with `-n` may arrive without `metadata.namespace`, and messages and
+ * name ownership must use the real one.
+ */
+export function objectUnderReview(request: AdmissionRequest): KubeObject {
+  const object = request.object ?? {};
+  const metadata = object.metadata ?? {};
+  if ((metadata.namespace || !request.namespace) && (metadata.name || !request.name)) return object;
+  return {
+    ...object,
+    metadata: { ...metadata, namespace: metadata.namespace || request.namespace, name: metadata.name || request.name },
+  };
+}
+
+/**
+ * Short, printable warning text. Compacted step by step while it is too long: the key's
+ * family prefix goes first (the short key stays unambiguous), then the object's name
+ * (kubectl prints warnings next to the object they belong to), and only then is it cut.
+ */
+export function shortWarning(message: string, objectPrefix = ''): string {
+  let text = message.replace(/[\u0000-\u001f\u007f]+/g, ' ');
+  if (text.length <= WARNING_LIMIT) return text;
+  text = text.replace(': annotation toolhive.stacklok.dev/', ': ');
+  if (text.length > WARNING_LIMIT && objectPrefix && text.startsWith(objectPrefix)) text = text.slice(objectPrefix.length);
+  return text.length <= WARNING_LIMIT ? text : `${text.slice(0, WARNING_LIMIT - 1)}…`;
+}
+
+function warningsOf(findings: readonly Finding[], objectPrefix: string): string[] | undefined {
+  return findings.length === 0 ? undefined : findings.map((finding) => shortWarning(finding.message, objectPrefix));
+}
+
+/** The validating webhook's answer to a judgement: allowed iff the contract found no error. */
+export function validationResponse(uid: string, judgement: Judgement, objectPrefix = ''): AdmissionReviewResponse {
+  const response: AdmissionResponse = { uid, allowed: judgement.errors.length === 0 };
+  if (!response.allowed) {
+    response.status = { code: 403, reason: 'Forbidden', message: judgement.errors.map((error) => error.message).join('\n') };
+  }
+  const warnings = warningsOf(judgement.warnings, objectPrefix);
+  if (warnings) response.warnings = warnings;
+  return reviewResponse(response);
+}
+
+/** RFC 6901: `~` and `/` inside a reference token are escaped (`~` first). */
+export function escapePointerToken(token: string): string {
+  return token.replaceAll('~', '~0').replaceAll('/', '~1');
+}
+
+/** Replace exactly the annotations whose normalization changed; nothing else is touched. */
+export function normalizationPatch(object: KubeObject, normalized: Record<string, string>): JSONPatchOperation[] {
+  const current = object.metadata?.annotations ?? {};
+  const patch: JSONPatchOperation[] = [];
+  for (const [key, value] of Object.entries(normalized)) {
+    if (current[key] === value) continue;
+    patch.push({ op: Object.hasOwn(current, key) ? 'replace' : 'add', path: `/metadata/annotations/${escapePointerToken(key)}`, value });
+  }
+  return patch;
+}
+
+/** The mutating webhook's answer: a patch when normalization changes something, else a bare allow. */
+export function mutationResponse(uid: string, object: KubeObject, judgement: Judgement): AdmissionReviewResponse {
+  const response: AdmissionResponse = { uid, allowed: true };
+  const patch = judgement.applies ? normalizationPatch(object, judgement.normalized) : [];
+  if (patch.length > 0) {
+    response.patch = Buffer.from(JSON.stringify(patch)).toString('base64');
+    response.patchType = 'JSONPatch';
+  }
+  return reviewResponse(response);
+}
+
+function allowUnjudged(request: AdmissionRequest, skipped: string): AdmissionOutcome {
+  return { review: reviewResponse({ uid: request.uid, allowed: true }), verdict: 'allowed', skipped };
+}
+
+/** POST /validate: the whole contract, including the checks against other objects. */
+export function admitForValidation(request: AdmissionRequest, context: ContractContext): AdmissionOutcome {
+  const skipped = unjudgedReason(request);
+  if (skipped) return allowUnjudged(request, skipped);
+  const object = objectUnderReview(request);
+  const judgement = judgeObject(object, context);
+  if (!judgement.applies) return allowUnjudged(request, 'the object is out of scope or not registry-annotated');
+  const review = validationResponse(request.uid, judgement, `${describeObject(object, context.options.defaultNamespace)}: `);
+  return { review, verdict: review.response.allowed ? 'allowed' : 'denied' };
+}
+
+/**
+ * POST /mutate: normalization only. It never denies (the validating webhook does, on the
+ * final object, after every mutation) and needs no other objects, so it runs the per-object
+ * rules alone and stays cheap.
+ */
+export function admitForMutation(request: AdmissionRequest, context: ContractContext): AdmissionOutcome {
+  const skipped = unjudgedReason(request);
+  if (skipped) return allowUnjudged(request, skipped);
+  const object = objectUnderReview(request);
+  const judgement = judgeAnnotations(object, context.options);
+  if (!judgement.applies) return allowUnjudged(request, 'the object is out of scope or not registry-annotated');
+  const review = mutationResponse(request.uid, object, judgement);
+  return { review, verdict: review.response.patch ? 'patched' : 'allowed' };
+}

@@ -1,0 +1,286 @@
+// The admission webhook's HTTPS shell around review.ts: express over node:https with
+// keep-alive, POST /validate and /mutate, probes and /metrics, a serving certificate that
+// follows its files, and a graceful shutdown. Every failure becomes an HTTP answer (4xx for
+// a bad request, 500 so the API server applies the webhook's failurePolicy); none ends the
+// process.
+
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import express, { type ErrorRequestHandler, type Express, type Request, type RequestHandler, type Response } from 'express';
+import type { ContractContext } from '../contract/types.ts';
+import { isMCPKind } from '../kubernetes/kinds.ts';
+import { silentLogger, type Logger } from '../observability/logger.ts';
+import { createAdmissionMetrics, type AdmissionMetrics, type AdmissionOperation, type AdmissionVerdict } from '../observability/metrics.ts';
+import {
+  admitForMutation,
+  admitForValidation,
+  parseAdmissionReview,
+  type AdmissionOutcome,
+  type AdmissionRequest,
+} from './review.ts';
+import { loadKeyPair, watchKeyPair, type KeyPair, type KeyPairWatch } from './serving-certificate.ts';
+
+/**
+ * Where the contract's look-ups come from, asked once per request so it can hand out the
+ * current informer caches; today the CLI answers with an empty cluster.
+ */
+export type ContractContextProvider = () => ContractContext;
+
+export interface AdmissionServerConfig {
+  /** 0 picks a free port (tests). */
+  port: number;
+  /** Interface to bind; all of them by default. */
+  host?: string;
+  certFile: string;
+  keyFile: string;
+  contextProvider: ContractContextProvider;
+  logger?: Logger;
+  metrics?: AdmissionMetrics;
+  /** Extra readiness condition, e.g. "informer caches synced". */
+  isReady?: () => boolean;
+  /** Largest AdmissionReview accepted; the API server caps objects near 3 MiB (etcd's 1.5 MiB, twice for UPDATE). */
+  bodyLimitBytes?: number;
+  certificatePollIntervalMs?: number;
+  keepAliveTimeoutMs?: number;
+  headersTimeoutMs?: number;
+  /** After this long, shutdown closes connections that are still busy. */
+  shutdownTimeoutMs?: number;
+}
+
+export const DEFAULT_BODY_LIMIT_BYTES = 3 * 1024 * 1024;
+const DEFAULTS = {
+  certificatePollIntervalMs: 10_000,
+  // Longer than any client idle timeout (Go's http.Transport uses 90 s), so the API server,
+  // not we, closes idle connections: a POST on a connection we just closed fails the call.
+  keepAliveTimeoutMs: 95_000,
+  // The API server gives up on a webhook after at most 30 s anyway.
+  headersTimeoutMs: 30_000,
+  shutdownTimeoutMs: 25_000,
+};
+
+export interface AdmissionServer {
+  readonly app: Express;
+  readonly server: Server;
+  readonly metrics: AdmissionMetrics;
+  /** Start listening; resolves with the bound address. */
+  listen(): Promise<AddressInfo>;
+  /** Look at the certificate files now instead of waiting for the watcher or the poller. */
+  reloadCertificate(): Promise<void>;
+  /** Stop accepting, finish in-flight requests, close idle keep-alive sockets; idempotent. */
+  shutdown(): Promise<void>;
+}
+
+/** Metric label for the reviewed kind; bounded, because anyone who reaches the port picks the value. */
+function kindLabel(request: AdmissionRequest | undefined): string {
+  const kind = request?.kind?.kind;
+  if (kind === undefined) return 'unknown';
+  return kind === 'HTTPRoute' || isMCPKind(kind) ? kind : 'other';
+}
+
+/** A metav1.Status body: the API server's REST client shows its message in the error it reports. */
+function sendStatus(res: Response, code: number, reason: string, message: string): void {
+  res.status(code).json({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code, reason, message });
+}
+
+// Locals this module keeps on each admission response.
+interface AdmissionLocals {
+  operation: AdmissionOperation;
+  startedAt: number;
+  kind?: string;
+}
+
+function localsOf(res: Response): AdmissionLocals | undefined {
+  return res.locals.admission as AdmissionLocals | undefined;
+}
+
+export async function createAdmissionServer(config: AdmissionServerConfig): Promise<AdmissionServer> {
+  const logger = config.logger ?? silentLogger();
+  const metrics = config.metrics ?? createAdmissionMetrics();
+  const bodyLimit = config.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
+  let draining = false;
+
+  const observe = (res: Response, verdict: AdmissionVerdict): void => {
+    const locals = localsOf(res);
+    if (!locals) return;
+    metrics.observeAdmission(locals.operation, locals.kind ?? 'unknown', verdict, (performance.now() - locals.startedAt) / 1000);
+  };
+
+  const startAdmission =
+    (operation: AdmissionOperation): RequestHandler =>
+    (_req, res, next) => {
+      res.locals.admission = { operation, startedAt: performance.now() } satisfies AdmissionLocals;
+      // While draining, each answer closes its connection so clients move to another replica.
+      if (draining) res.setHeader('Connection', 'close');
+      next();
+    };
+
+  // Any content type is parsed: the API server sends application/json, and anything else
+  // should get the same precise "not JSON" answer. Non-strict so `42` reaches our own check.
+  const jsonBody = express.json({ limit: bodyLimit, type: () => true, strict: false });
+
+  const admit =
+    (decide: (request: AdmissionRequest, context: ContractContext) => AdmissionOutcome): RequestHandler =>
+    (req, res) => {
+      const parsed = parseAdmissionReview(req.body);
+      if (!parsed.ok) {
+        observe(res, 'bad_request');
+        logger.warn({ path: req.path, problem: parsed.problem }, 'rejected a malformed AdmissionReview');
+        sendStatus(res, 400, 'BadRequest', parsed.problem);
+        return;
+      }
+      const { request } = parsed;
+      const locals = localsOf(res)!;
+      locals.kind = kindLabel(request);
+      // An exception here (context provider, contract) goes to the error handler: 500.
+      const outcome = decide(request, config.contextProvider());
+      observe(res, outcome.verdict);
+      if (outcome.verdict === 'denied' || logger.isLevelEnabled('debug')) {
+        logger[outcome.verdict === 'denied' ? 'info' : 'debug'](
+          {
+            operation: locals.operation,
+            uid: request.uid,
+            kind: request.kind?.kind,
+            namespace: request.namespace,
+            name: request.name || request.object?.metadata?.name,
+            verb: request.operation,
+            dryRun: request.dryRun ?? false,
+            verdict: outcome.verdict,
+            skipped: outcome.skipped,
+            message: outcome.review.response.status?.message,
+          },
+          'admission review answered',
+        );
+      }
+      res.json(outcome.review);
+    };
+
+  const app = express();
+  app.disable('x-powered-by');
+  // ETags hash every body and no client revalidates admission answers.
+  app.set('etag', false);
+
+  app.post('/validate', startAdmission('validate'), jsonBody, admit(admitForValidation));
+  app.post('/mutate', startAdmission('mutate'), jsonBody, admit(admitForMutation));
+  app.get('/healthz', (_req, res) => {
+    res.type('text/plain').send('ok\n');
+  });
+  app.get('/readyz', (_req, res) => {
+    const ready = !draining && server.listening && (config.isReady?.() ?? true);
+    res.status(ready ? 200 : 503).type('text/plain').send(ready ? 'ok\n' : draining ? 'shutting down\n' : 'not ready\n');
+  });
+  app.get('/metrics', async (_req, res) => {
+    const body = await metrics.registry.metrics();
+    res.type(metrics.registry.contentType).send(body);
+  });
+  app.use((req: Request, res: Response) => {
+    sendStatus(res, 404, 'NotFound', `no route for ${req.method} ${req.path}; the webhook serves POST /validate and POST /mutate`);
+  });
+
+  const onError: ErrorRequestHandler = (error: unknown, req, res, _next) => {
+    const status = typeof (error as { status?: unknown }).status === 'number' ? (error as { status: number }).status : 500;
+    if (status >= 400 && status < 500) {
+      // body-parser's errors: too large (413), unparsable (400), bad charset/encoding (415).
+      observe(res, 'bad_request');
+      const type = (error as { type?: string }).type;
+      const message =
+        type === 'entity.too.large'
+          ? `the request body is larger than ${bodyLimit} bytes`
+          : type === 'entity.parse.failed'
+            ? `the request body is not JSON: ${(error as Error).message}`
+            : (error as Error).message;
+      logger.warn({ path: req.path, status, problem: message }, 'rejected a malformed request');
+      if (!res.headersSent) sendStatus(res, status, status === 413 ? 'RequestEntityTooLarge' : 'BadRequest', message);
+      return;
+    }
+    observe(res, 'error');
+    logger.error({ path: req.path, err: error }, 'admission review failed; the API server applies the failurePolicy');
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    sendStatus(res, 500, 'InternalError', `the webhook could not judge the object: ${(error as Error)?.message ?? String(error)}`);
+  };
+  app.use(onError);
+
+  const files = { certFile: config.certFile, keyFile: config.keyFile };
+  const initialPair: KeyPair = await loadKeyPair(files);
+  const server = createServer(
+    {
+      cert: initialPair.cert,
+      key: initialPair.key,
+      keepAlive: true,
+      keepAliveTimeout: config.keepAliveTimeoutMs ?? DEFAULTS.keepAliveTimeoutMs,
+      headersTimeout: config.headersTimeoutMs ?? DEFAULTS.headersTimeoutMs,
+      requestTimeout: config.headersTimeoutMs ?? DEFAULTS.headersTimeoutMs,
+    },
+    app,
+  );
+  // https.createServer's option alone is not applied to the server in every Node release.
+  server.keepAliveTimeout = config.keepAliveTimeoutMs ?? DEFAULTS.keepAliveTimeoutMs;
+  server.on('clientError', (error, socket) => {
+    logger.debug({ err: error }, 'client connection error');
+    socket.destroy();
+  });
+  server.on('tlsClientError', (error) => logger.debug({ err: error }, 'TLS handshake failed'));
+
+  let certificateWatch: KeyPairWatch | undefined;
+  const startCertificateWatch = (): KeyPairWatch =>
+    watchKeyPair({
+      ...files,
+      current: initialPair,
+      pollIntervalMs: config.certificatePollIntervalMs ?? DEFAULTS.certificatePollIntervalMs,
+      onRotated(pair) {
+        server.setSecureContext({ cert: pair.cert, key: pair.key });
+        logger.info({ certFile: files.certFile }, 'serving certificate reloaded; new connections use it');
+      },
+      onRejected(error) {
+        logger.error({ err: error }, 'new serving certificate rejected; still serving the previous one');
+      },
+    });
+
+  let shutdownDone: Promise<void> | undefined;
+
+  return {
+    app,
+    server,
+    metrics,
+    listen() {
+      return new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(config.port, config.host, () => {
+          server.off('error', reject);
+          certificateWatch ??= startCertificateWatch();
+          const address = server.address() as AddressInfo;
+          logger.info({ port: address.port, address: address.address }, 'admission webhook listening');
+          resolve(address);
+        });
+      });
+    },
+    async reloadCertificate() {
+      certificateWatch ??= startCertificateWatch();
+      await certificateWatch.check();
+    },
+    shutdown() {
+      shutdownDone ??= new Promise<void>((resolve) => {
+        draining = true;
+        certificateWatch?.close();
+        logger.info('admission webhook shutting down: finishing in-flight requests');
+        const timeoutMs = config.shutdownTimeoutMs ?? DEFAULTS.shutdownTimeoutMs;
+        // Busy keep-alive connections become idle once their answer is sent; sweep them.
+        const sweep = setInterval(() => server.closeIdleConnections(), 25);
+        const deadline = setTimeout(() => {
+          logger.warn({ timeoutMs }, 'shutdown deadline reached; closing busy connections');
+          server.closeAllConnections();
+        }, timeoutMs);
+        server.close(() => {
+          clearInterval(sweep);
+          clearTimeout(deadline);
+          logger.info('admission webhook stopped');
+          resolve();
+        });
+        server.closeIdleConnections();
+      });
+      return shutdownDone;
+    },
+  };
+}

@@ -1,0 +1,135 @@
+// The webhook's serving certificate, read from a cert/key pair on disk and followed as it
+// rotates. Kubernetes updates a mounted Secret by writing a new timestamped directory and
+// renaming the `..data` symlink over the old one, so we watch the *directory* (a watch on
+// the file would follow the old inode) and also poll, because inotify is not reliable on
+// every volume type. A pair that fails to load is reported and the old one stays in use.
+
+import { createHash } from 'node:crypto';
+import { watch, type FSWatcher } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { createSecureContext } from 'node:tls';
+
+export interface KeyPair {
+  cert: string;
+  key: string;
+}
+
+export interface KeyPairFiles {
+  certFile: string;
+  keyFile: string;
+}
+
+/** Read both files and prove they form a usable pair (OpenSSL checks the key matches the cert). */
+export async function loadKeyPair(files: KeyPairFiles): Promise<KeyPair> {
+  const [cert, key] = await Promise.all([
+    readFile(files.certFile, 'utf8').catch((error: Error) => {
+      throw new Error(`cannot read TLS certificate ${files.certFile}: ${error.message}`);
+    }),
+    readFile(files.keyFile, 'utf8').catch((error: Error) => {
+      throw new Error(`cannot read TLS key ${files.keyFile}: ${error.message}`);
+    }),
+  ]);
+  try {
+    createSecureContext({ cert, key });
+  } catch (error) {
+    throw new Error(`TLS certificate ${files.certFile} and key ${files.keyFile} do not form a usable pair: ${(error as Error).message}`);
+  }
+  return { cert, key };
+}
+
+export function fingerprintOf(pair: KeyPair): string {
+  return createHash('sha256').update(pair.cert).update('\0').update(pair.key).digest('hex');
+}
+
+export interface KeyPairWatchOptions extends KeyPairFiles {
+  /** The pair in use now; only a different pair is reported. */
+  current: KeyPair;
+  /** Polling period, the fallback for file systems without change events. */
+  pollIntervalMs: number;
+  onRotated(pair: KeyPair): void;
+  /** A new pair could not be loaded (reported once per distinct failure); the old one is kept. */
+  onRejected(error: Error): void;
+}
+
+export interface KeyPairWatch {
+  /** Look at the files now (what the watcher and the poller call). */
+  check(): Promise<void>;
+  close(): void;
+}
+
+// A Secret update is a burst of renames; wait for the burst to end before reading.
+const SETTLE_MS = 100;
+
+export function watchKeyPair(options: KeyPairWatchOptions): KeyPairWatch {
+  let currentFingerprint = fingerprintOf(options.current);
+  let lastFailure = '';
+  let checking: Promise<void> | undefined;
+  let again = false;
+  let settleTimer: NodeJS.Timeout | undefined;
+  let closed = false;
+
+  async function checkOnce(): Promise<void> {
+    let pair: KeyPair;
+    try {
+      pair = await loadKeyPair(options);
+    } catch (error) {
+      const message = (error as Error).message;
+      if (!closed && message !== lastFailure) options.onRejected(error as Error);
+      lastFailure = message;
+      return;
+    }
+    lastFailure = '';
+    const fingerprint = fingerprintOf(pair);
+    if (closed || fingerprint === currentFingerprint) return;
+    currentFingerprint = fingerprint;
+    options.onRotated(pair);
+  }
+
+  // Checks never overlap; a request during a check runs one more afterwards.
+  function check(): Promise<void> {
+    if (checking) {
+      again = true;
+      return checking;
+    }
+    checking = (async () => {
+      do {
+        again = false;
+        await checkOnce();
+      } while (again && !closed);
+    })().finally(() => {
+      checking = undefined;
+    });
+    return checking;
+  }
+
+  function scheduleCheck(): void {
+    if (closed) return;
+    clearTimeout(settleTimer);
+    settleTimer = setTimeout(() => void check(), SETTLE_MS);
+  }
+
+  const watchers: FSWatcher[] = [];
+  for (const directory of new Set([dirname(options.certFile), dirname(options.keyFile)])) {
+    try {
+      const watcher = watch(directory, { persistent: false }, scheduleCheck);
+      // A vanished directory or an exhausted inotify budget leaves the poller in charge.
+      watcher.on('error', () => watcher.close());
+      watchers.push(watcher);
+    } catch {
+      // Same: polling still covers this directory.
+    }
+  }
+  const poller = setInterval(() => void check(), options.pollIntervalMs);
+  poller.unref();
+
+  return {
+    check,
+    close() {
+      closed = true;
+      clearTimeout(settleTimer);
+      clearInterval(poller);
+      for (const watcher of watchers) watcher.close();
+    },
+  };
+}
