@@ -1,0 +1,71 @@
+// MCP resources exported with their own URL (discovery.md section 1): each contributes a
+// direct remote with its `registry-url`, typed by its transport. Exported resources
+// without a URL are returned so the walk can check that a route publishes them.
+
+import { expandRegistryName } from '../contract/registry-name.ts';
+import { isMCPResource, MCP_KINDS, type MCPKind } from '../kubernetes/kinds.ts';
+import type { KubeObject, MCPResource } from '../kubernetes/objects.ts';
+import { compareRefs, type Contribution, type Contributor } from './contributions.ts';
+import { mcpTransport } from './mcp-endpoints.ts';
+import { ownedSource } from './ownership.ts';
+import { isBeingDeleted, passesContract, REGISTRY_URL_KEY, type PlanContext } from './plan-context.ts';
+import { objectRef, type ObjectRef } from './result.ts';
+import { toolhiveExtensions } from './toolhive-extension.ts';
+
+export interface DirectExports {
+  contributions: Contribution[];
+  /** Exported MCP resources without `registry-url`: only a route can give them a remote. */
+  withoutUrl: Contributor[];
+}
+
+/** The MCP resources of the cluster, namespace/name order, deleted ones left out. */
+export function mcpResources(context: PlanContext): { kind: MCPKind; object: KubeObject; ref: ObjectRef }[] {
+  const { lookups, options } = context;
+  const resources: { kind: MCPKind; object: KubeObject }[] = [];
+  for (const kind of MCP_KINDS) {
+    for (const object of lookups.list(kind)) {
+      if (isMCPResource(object) && !isBeingDeleted(object)) resources.push({ kind, object });
+    }
+  }
+  return resources
+    .map((resource) => ({ ...resource, ref: objectRef(resource.object, options.defaultNamespace) }))
+    .sort((a, b) => compareRefs(a.ref, b.ref));
+}
+
+export function directExports(context: PlanContext): DirectExports {
+  const { options, report, judgements } = context;
+  const result: DirectExports = { contributions: [], withoutUrl: [] };
+  for (const { kind, object, ref } of mcpResources(context)) {
+    const { judgement, values } = judgements.of(object);
+    if (!judgement.applies) continue;
+    if (values.export !== true) {
+      if (judgement.annotations[REGISTRY_URL_KEY] !== undefined) {
+        report.skip(ref, 'has registry-url but not registry-export: "true", so it is not exported');
+      }
+      continue;
+    }
+    if (!passesContract(context, object, ref)) continue;
+    const contributor: Contributor = { object, ref, values, exported: true };
+    if (values.url === undefined) {
+      result.withoutUrl.push(contributor);
+      continue;
+    }
+    const transport = mcpTransport(kind, object as MCPResource);
+    if (typeof transport !== 'string') {
+      report.skip(ref, transport.problem);
+      continue;
+    }
+    result.contributions.push({
+      kind: 'direct',
+      registryName: expandRegistryName(values.name ?? ref.name, ref.namespace, options.namePrefix),
+      owningNamespace: ref.namespace,
+      resource: contributor,
+      remotes: [{
+        remote: { type: transport, url: values.url },
+        extensions: toolhiveExtensions(undefined, values, ownedSource(ref, object)),
+        producer: ref,
+      }],
+    });
+  }
+  return result;
+}

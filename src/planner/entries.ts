@@ -1,0 +1,166 @@
+// One registry entry per final name (discovery.md section 7): the remotes of every
+// contribution to the name, metadata from the routes first and then the MCP resources,
+// the version, the publisher-provided metadata, and the flavor's rules. Anything that
+// keeps an entry from being published skips every exported object that fed it.
+
+import { fullKey } from '../contract/keys.ts';
+import { fullNameProblem } from '../contract/registry-name.ts';
+import { VALUE_RULES } from '../contract/value-rules.ts';
+import type { MCPServer } from '../kubernetes/objects.ts';
+import { compareRefs, compareText, refKey, type Contribution, type Contributor, type RemoteContribution } from './contributions.ts';
+import { entryProblems } from './entry-schema.ts';
+import type { PlanOptions } from './options.ts';
+import { ownedSource, ownershipRecord } from './ownership.ts';
+import { fitPublisherProvided } from './publisher-provided.ts';
+import { describeRef, type PlanReport } from './result.ts';
+import { PUBLISHER_PROVIDED_KEY, SERVER_SCHEMA_URL, type ServerEntry } from './server-entry.ts';
+import type { ToolHiveServerExtensions } from './toolhive-extension.ts';
+import { DEFAULT_VERSION, versionFromImage } from './versions.ts';
+
+type MetadataField = 'description' | 'title' | 'version' | 'icon';
+
+/** Direct remotes first (resources in namespace/name order), then routes in namespace/name order. */
+function orderContributions(group: Contribution[]): Contribution[] {
+  const rank = (c: Contribution) => (c.kind === 'direct' ? 0 : 1);
+  const lead = (c: Contribution) => (c.kind === 'direct' ? c.resource!.ref : c.route!.ref);
+  return [...group].sort((a, b) => rank(a) - rank(b) || compareRefs(lead(a), lead(b)));
+}
+
+function uniqueContributors(contributors: (Contributor | undefined)[]): Contributor[] {
+  const seen = new Map<string, Contributor>();
+  for (const contributor of contributors) {
+    if (contributor && !seen.has(refKey(contributor.ref))) seen.set(refKey(contributor.ref), contributor);
+  }
+  return [...seen.values()];
+}
+
+/** The first contributor's value; the others that disagree get a warning. */
+function firstValue(contributors: Contributor[], field: MetadataField, entryName: string, report: PlanReport): string | undefined {
+  const winner = contributors.find((c) => c.values[field] !== undefined);
+  if (!winner) return undefined;
+  const value = winner.values[field] as string;
+  for (const other of contributors) {
+    const otherValue = other.values[field];
+    if (other === winner || otherValue === undefined || otherValue === value) continue;
+    report.warn(other.ref, `registry-${field} ${JSON.stringify(otherValue)} disagrees with ${describeRef(winner.ref)}'s ${JSON.stringify(value)} for entry ${entryName}; the first in namespace/name order wins`);
+  }
+  return value;
+}
+
+function pick(field: MetadataField, routes: Contributor[], resources: Contributor[], entryName: string, report: PlanReport): string | undefined {
+  return firstValue(routes, field, entryName, report) ?? firstValue(resources, field, entryName, report);
+}
+
+function imageVersion(resources: Contributor[]): string | undefined {
+  for (const resource of resources) {
+    if (resource.ref.kind !== 'MCPServer') continue;
+    const version = versionFromImage((resource.object as MCPServer).spec?.image);
+    if (version !== undefined) return version;
+  }
+  return undefined;
+}
+
+/** Why the upstream registry would refuse a remote URL (https only, no loopback), or undefined. */
+function upstreamRejection(url: string): string | undefined {
+  const outcome = VALUE_RULES['registry-url'].check(url, { owningNamespace: 'default', namePrefix: '' });
+  return [...outcome.errors, ...outcome.warnings][0];
+}
+
+function dedupeRemotes(contributions: Contribution[]): RemoteContribution[] {
+  const byUrl = new Map<string, RemoteContribution>();
+  for (const contribution of contributions) {
+    for (const remote of contribution.remotes) if (!byUrl.has(remote.remote.url)) byUrl.set(remote.remote.url, remote);
+  }
+  return [...byUrl.values()];
+}
+
+function buildEntry(name: string, group: Contribution[], options: PlanOptions, report: PlanReport): ServerEntry | undefined {
+  const ordered = orderContributions(group);
+  const contributors = uniqueContributors(ordered.flatMap((c) => [c.route, c.resource]));
+  const exported = contributors.filter((c) => c.exported);
+  const skip = (reason: string): undefined => {
+    for (const contributor of exported) report.skip(contributor.ref, `entry ${name}: ${reason}`);
+    return undefined;
+  };
+  const warnAll = (message: string) => {
+    for (const contributor of exported) report.warn(contributor.ref, `entry ${name}: ${message}`);
+  };
+
+  const nameProblem = fullNameProblem(name);
+  if (nameProblem) return skip(`registry name ${JSON.stringify(name.slice(0, 64))} ${nameProblem}; set ${fullKey('registry-name')} to a valid name`);
+  const owners = [...new Set(ordered.map((c) => c.owningNamespace))].sort(compareText);
+  if (owners.length > 1) return skip(`registry name is claimed from namespaces ${owners.join(' and ')}; a registry name belongs to one namespace`);
+
+  const routes = uniqueContributors(ordered.map((c) => c.route));
+  const resources = uniqueContributors(ordered.map((c) => c.resource));
+  const description = pick('description', routes, resources, name, report);
+  if (description === undefined) return skip('missing registry-description');
+  const title = pick('title', routes, resources, name, report);
+  const icon = pick('icon', routes, resources, name, report);
+  const version = pick('version', routes, resources, name, report) ?? imageVersion(resources) ?? DEFAULT_VERSION;
+
+  let remotes = dedupeRemotes(ordered);
+  if (options.flavor === 'upstream') {
+    remotes = remotes.filter(({ remote, producer }) => {
+      const rejection = upstreamRejection(remote.url);
+      if (rejection) report.warn(producer, `remote ${remote.url} left out for the upstream registry: it ${rejection}`);
+      return !rejection;
+    });
+    if (remotes.length === 0) return skip('no remote the upstream registry accepts (https only, no loopback hosts)');
+  }
+
+  const extensions = new Map<string, ToolHiveServerExtensions>(remotes.map(({ remote, extensions: ext }) => [remote.url, ext]));
+  const ownership = ownershipRecord(options.owner, contributors.map((c) => ownedSource(c.ref, c.object)));
+  const provided = fitPublisherProvided(extensions, ownership);
+  for (const warning of provided.warnings) warnAll(warning);
+  if ('problem' in provided) return skip(provided.problem);
+
+  const entry: ServerEntry = {
+    $schema: SERVER_SCHEMA_URL,
+    name,
+    description,
+    ...(title !== undefined ? { title } : {}),
+    version,
+    ...(icon !== undefined ? { icons: [{ src: icon }] } : {}),
+    remotes: remotes.map(({ remote }) => ({ type: remote.type, url: remote.url })),
+    _meta: { [PUBLISHER_PROVIDED_KEY]: provided.value },
+  };
+  const problems = entryProblems(entry, options.flavor);
+  if (problems.length > 0) return skip(`the registry would reject the entry: ${problems.slice(0, 3).join('; ')}`);
+  return entry;
+}
+
+/** The upstream registry lets one remote URL belong to one name only. */
+function warnSharedUrls(entries: ServerEntry[], groups: Map<string, Contribution[]>, report: PlanReport): void {
+  const firstName = new Map<string, string>();
+  for (const entry of entries) {
+    for (const { url } of entry.remotes) {
+      const owner = firstName.get(url);
+      if (owner === undefined) {
+        firstName.set(url, entry.name);
+        continue;
+      }
+      for (const contribution of groups.get(entry.name) ?? []) {
+        for (const remote of contribution.remotes) {
+          if (remote.remote.url === url) report.warn(remote.producer, `remote ${url} is published under ${entry.name} and also under ${owner}; the upstream registry allows a remote URL under one name only`);
+        }
+      }
+    }
+  }
+}
+
+export function buildEntries(contributions: Contribution[], options: PlanOptions, report: PlanReport): ServerEntry[] {
+  const groups = new Map<string, Contribution[]>();
+  for (const contribution of contributions) {
+    const group = groups.get(contribution.registryName);
+    if (group) group.push(contribution);
+    else groups.set(contribution.registryName, [contribution]);
+  }
+  const entries: ServerEntry[] = [];
+  for (const name of [...groups.keys()].sort(compareText)) {
+    const entry = buildEntry(name, groups.get(name)!, options, report);
+    if (entry) entries.push(entry);
+  }
+  warnSharedUrls(entries, groups, report);
+  return entries;
+}

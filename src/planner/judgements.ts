@@ -1,0 +1,52 @@
+// The annotation contract as the planner applies it first (discovery.md section 1): each
+// object's registry annotations judged and normalized by the contract's per-object rules
+// (one implementation with the webhook and `validate`), read back as typed values.
+//
+// The planner deliberately does not run the contract's referential checks: it answers
+// the same questions itself, per parent and per backend and from the Gateway's status
+// (sections 2 to 4), and its grouping refuses a name claimed from two namespaces (check 4).
+
+import { judgeAnnotations } from '../contract/judge.ts';
+import { readRegistryAnnotations, type RegistryAnnotations } from '../contract/registry-annotations.ts';
+import type { ContractOptions, Judgement } from '../contract/types.ts';
+import type { KubeObject } from '../kubernetes/objects.ts';
+
+export interface JudgedObject {
+  judgement: Judgement;
+  values: RegistryAnnotations;
+  /** The options the object was judged with: a cache shared across option sets re-judges. */
+  optionsKey: string;
+}
+
+/**
+ * Judgements by object identity. Informer caches replace an object when it changes, so a
+ * cache passed in from one plan to the next (JudgementCache) stays correct and makes a
+ * re-plan after one change cheap. Objects must not be mutated in place.
+ */
+export type JudgementCache = WeakMap<KubeObject, JudgedObject>;
+
+export function newJudgementCache(): JudgementCache {
+  return new WeakMap();
+}
+
+export class Judgements {
+  private readonly options: ContractOptions;
+  private readonly optionsKey: string;
+  private readonly cache: JudgementCache;
+
+  constructor(options: ContractOptions, cache: JudgementCache = newJudgementCache()) {
+    this.options = options;
+    this.optionsKey = `${options.namePrefix}\u0000${options.defaultNamespace}`;
+    this.cache = cache;
+  }
+
+  of(object: KubeObject): JudgedObject {
+    let judged = this.cache.get(object);
+    if (!judged || judged.optionsKey !== this.optionsKey) {
+      const judgement = judgeAnnotations(object, this.options);
+      judged = { judgement, values: judgement.applies ? readRegistryAnnotations(judgement.annotations) : {}, optionsKey: this.optionsKey };
+      this.cache.set(object, judged);
+    }
+    return judged;
+  }
+}

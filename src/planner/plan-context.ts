@@ -1,0 +1,39 @@
+// What every step of one plan run shares: the cluster view, the options, the contract's
+// judgements (memoized per object) and the report of skips and warnings.
+
+import type { ClusterLookups } from '../cluster/lookups.ts';
+import { fullKey } from '../contract/keys.ts';
+import type { KubeObject } from '../kubernetes/objects.ts';
+import type { Judgements } from './judgements.ts';
+import type { PlanOptions } from './options.ts';
+import { withoutObjectPrefix, type ObjectRef, type PlanReport } from './result.ts';
+
+export interface PlanContext {
+  lookups: ClusterLookups;
+  options: PlanOptions;
+  judgements: Judgements;
+  report: PlanReport;
+}
+
+export const REGISTRY_URL_KEY = fullKey('registry-url');
+
+export function isBeingDeleted(object: KubeObject): boolean {
+  return !!object.metadata?.deletionTimestamp;
+}
+
+/**
+ * For an exported object: its contract warnings become plan warnings, and its first
+ * contract error (if any) the reason it is skipped. Returns false when it was skipped.
+ */
+export function passesContract(context: PlanContext, object: KubeObject, ref: ObjectRef): boolean {
+  const { judgement } = context.judgements.of(object);
+  const { defaultNamespace } = context.options;
+  for (const warning of judgement.warnings) context.report.warn(ref, withoutObjectPrefix(warning.message, object, defaultNamespace));
+  const error = judgement.errors[0];
+  if (error) {
+    const more = judgement.errors.length > 1 ? ` (and ${judgement.errors.length - 1} more contract error${judgement.errors.length > 2 ? 's' : ''})` : '';
+    context.report.skip(ref, `${withoutObjectPrefix(error.message, object, defaultNamespace)}${more}`);
+    return false;
+  }
+  return true;
+}

@@ -1,0 +1,48 @@
+// The planner (discovery.md): a pure function from cluster objects to the registry entries
+// they should produce, with every exported object that yields nothing in `skipped` and
+// everything that deserves a look in `warnings`. `plan` runs it on manifests; the publisher
+// runs it on its informer caches, through ClusterLookups, and diffs the result against the
+// entries it owns.
+
+import type { ClusterLookups } from '../cluster/lookups.ts';
+import { ObjectIndex } from '../cluster/object-index.ts';
+import type { KubeObject } from '../kubernetes/objects.ts';
+import { refKey } from './contributions.ts';
+import { directExports } from './direct-exports.ts';
+import { buildEntries } from './entries.ts';
+import { Judgements, type JudgementCache } from './judgements.ts';
+import { resolvePlanOptions, type PlanOptions } from './options.ts';
+import type { PlanContext } from './plan-context.ts';
+import { PlanReport, type PlanResult } from './result.ts';
+import { routeExports } from './route-exports.ts';
+
+export interface PlanRun {
+  /** Keep one across plans (e.g. in the publisher) so unchanged objects are not judged again. */
+  judgementCache?: JudgementCache;
+}
+
+function isClusterLookups(input: ClusterLookups | Iterable<KubeObject>): input is ClusterLookups {
+  const candidate = input as Partial<ClusterLookups>;
+  return typeof candidate.get === 'function' && typeof candidate.list === 'function';
+}
+
+export function plan(input: ClusterLookups | Iterable<KubeObject>, options: Partial<PlanOptions> = {}, run: PlanRun = {}): PlanResult {
+  const resolved = resolvePlanOptions(options);
+  const lookups = isClusterLookups(input) ? input : new ObjectIndex(input, resolved.defaultNamespace);
+  const contractOptions = { namePrefix: resolved.namePrefix, referentialChecks: 'deny' as const, defaultNamespace: resolved.defaultNamespace };
+  const context: PlanContext = {
+    lookups,
+    options: resolved,
+    judgements: new Judgements(contractOptions, run.judgementCache),
+    report: new PlanReport(),
+  };
+  const direct = directExports(context);
+  const routes = routeExports(context);
+  for (const resource of direct.withoutUrl) {
+    if (!routes.publishedResources.has(refKey(resource.ref))) {
+      context.report.skip(resource.ref, 'registry-export is "true" but it has no registry-url and no exported HTTPRoute publishes it');
+    }
+  }
+  const entries = buildEntries([...direct.contributions, ...routes.contributions], resolved, context.report);
+  return { entries, skipped: context.report.skipped, warnings: context.report.warnings };
+}

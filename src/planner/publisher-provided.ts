@@ -1,0 +1,62 @@
+// The entry's publisher-provided metadata and the official registry's 4096-byte limit on
+// it (discovery.md section 7): over the limit, tool_definitions and then tools are left
+// out with a warning; still over, the entry cannot be published.
+
+import type { OwnershipRecord } from './ownership.ts';
+import { OWNERSHIP_KEY, TOOLHIVE_PUBLISHER_KEY, type PublisherProvided } from './server-entry.ts';
+import type { ToolHiveServerExtensions } from './toolhive-extension.ts';
+
+export const MAX_PUBLISHER_PROVIDED_BYTES = 4096;
+
+/**
+ * The size the registry measures: Go's json.Marshal, which escapes `<`, `>`, `&`, U+2028 and
+ * U+2029 as six-byte `\uXXXX` sequences where JSON.stringify writes them as they are.
+ */
+export function marshaledJsonBytes(value: unknown): number {
+  const json = JSON.stringify(value);
+  let extra = 0;
+  for (const char of json) {
+    if (char === '<' || char === '>' || char === '&') extra += 5;
+    else if (char === '\u2028' || char === '\u2029') extra += 3;
+  }
+  return Buffer.byteLength(json, 'utf8') + extra;
+}
+
+export type PublisherProvidedResult =
+  | { value: PublisherProvided; warnings: string[] }
+  | { problem: string; warnings: string[] };
+
+function assemble(extensions: Map<string, ToolHiveServerExtensions>, ownership: OwnershipRecord): PublisherProvided {
+  return { [TOOLHIVE_PUBLISHER_KEY]: Object.fromEntries(extensions), [OWNERSHIP_KEY]: ownership };
+}
+
+function without(extensions: Map<string, ToolHiveServerExtensions>, field: 'tool_definitions' | 'tools'): Map<string, ToolHiveServerExtensions> {
+  return new Map([...extensions].map(([url, extension]) => {
+    const { [field]: _dropped, ...rest } = extension;
+    return [url, rest as ToolHiveServerExtensions];
+  }));
+}
+
+function has(extensions: Map<string, ToolHiveServerExtensions>, field: 'tool_definitions' | 'tools'): boolean {
+  return [...extensions.values()].some((extension) => extension[field] !== undefined);
+}
+
+export function fitPublisherProvided(extensions: Map<string, ToolHiveServerExtensions>, ownership: OwnershipRecord): PublisherProvidedResult {
+  const warnings: string[] = [];
+  let current = extensions;
+  let value = assemble(current, ownership);
+  let bytes = marshaledJsonBytes(value);
+  for (const field of ['tool_definitions', 'tools'] as const) {
+    if (bytes <= MAX_PUBLISHER_PROVIDED_BYTES) break;
+    if (!has(current, field)) continue;
+    const before = bytes;
+    current = without(current, field);
+    value = assemble(current, ownership);
+    bytes = marshaledJsonBytes(value);
+    warnings.push(`publisher-provided metadata is ${before} bytes, over the registry's limit of ${MAX_PUBLISHER_PROVIDED_BYTES}; ${field} left out`);
+  }
+  if (bytes > MAX_PUBLISHER_PROVIDED_BYTES) {
+    return { problem: `publisher-provided metadata is ${bytes} bytes even without tools, over the registry's limit of ${MAX_PUBLISHER_PROVIDED_BYTES}`, warnings };
+  }
+  return { value, warnings };
+}

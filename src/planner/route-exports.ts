@@ -1,0 +1,117 @@
+// Exported HTTPRoutes (discovery.md sections 1 and 2): each contributes remotes for the
+// MCP resources its rules reach, or, when it reaches none but names and describes itself,
+// a route-only entry for a remote MCP server that ToolHive does not manage.
+
+import { expandRegistryName } from '../contract/registry-name.ts';
+import { isHTTPRoute } from '../kubernetes/kinds.ts';
+import type { HTTPRoute } from '../kubernetes/objects.ts';
+import { resolveRouteBackends, type RouteBackend } from '../toolhive/backends.ts';
+import { compareRefs, refKey, type Contribution, type Contributor } from './contributions.ts';
+import { ownedSource } from './ownership.ts';
+import { isBeingDeleted, passesContract, type PlanContext } from './plan-context.ts';
+import { objectRef, withoutObjectPrefix, type ObjectRef } from './result.ts';
+import { remotesToBackend, routeOnlyRemotes, routeOrigins, type RouteRemotes } from './route-remotes.ts';
+import { toolhiveExtensions } from './toolhive-extension.ts';
+
+export interface RouteExports {
+  contributions: Contribution[];
+  /** refKey of every MCP resource some exported route gave a remote. */
+  publishedResources: Set<string>;
+}
+
+function exportedRoutes(context: PlanContext): { route: HTTPRoute; ref: ObjectRef }[] {
+  const { lookups, options, judgements } = context;
+  const routes: { route: HTTPRoute; ref: ObjectRef }[] = [];
+  for (const object of lookups.list('HTTPRoute')) {
+    if (!isHTTPRoute(object) || isBeingDeleted(object)) continue;
+    if (judgements.of(object).values.export !== true) continue;
+    routes.push({ route: object, ref: objectRef(object, options.defaultNamespace) });
+  }
+  return routes.sort((a, b) => compareRefs(a.ref, b.ref));
+}
+
+function routeContributor(context: PlanContext, route: HTTPRoute, ref: ObjectRef): Contributor {
+  return { object: route, ref, values: context.judgements.of(route).values, exported: true };
+}
+
+/** The remotes for one MCP resource behind the route, or why there are none. */
+function backendContribution(context: PlanContext, route: Contributor, backend: RouteBackend, origins: string[]): Contribution | string {
+  const { options, judgements, report } = context;
+  const ref: ObjectRef = { kind: backend.kind, namespace: backend.namespace, name: backend.name };
+  const label = `${backend.kind} ${backend.namespace}/${backend.name}`;
+  if (isBeingDeleted(backend.resource)) return `${label} is being deleted`;
+  const { judgement, values } = judgements.of(backend.resource);
+  const error = judgement.errors[0];
+  if (error) return `${label} has annotation errors: ${withoutObjectPrefix(error.message, backend.resource, options.defaultNamespace)}`;
+  const remotes = remotesToBackend(origins, backend, route.ref.name);
+  for (const warning of remotes.warnings) report.warn(route.ref, warning);
+  if ('problem' in remotes) return remotes.problem;
+  const resource: Contributor = { object: backend.resource, ref, values, exported: values.export === true };
+  return {
+    kind: 'route',
+    // The route's registry-name wins over the resource's; the name belongs to the resource's namespace.
+    registryName: expandRegistryName(route.values.name ?? values.name ?? backend.name, backend.namespace, options.namePrefix),
+    owningNamespace: backend.namespace,
+    route,
+    resource,
+    remotes: remoteContributions(remotes, route, toolhiveExtensions(route.values, values, ownedSource(ref, backend.resource))),
+  };
+}
+
+function remoteContributions(remotes: RouteRemotes, route: Contributor, extensions: ReturnType<typeof toolhiveExtensions>): Contribution['remotes'] {
+  return remotes.urls.map((url) => ({ remote: { type: remotes.type, url }, extensions, producer: route.ref }));
+}
+
+function routeOnlyContribution(context: PlanContext, route: Contributor, origins: string[]): Contribution | string {
+  const { options, report } = context;
+  const remotes = routeOnlyRemotes(origins, (route.object as HTTPRoute).spec?.rules ?? [], route.values.transport ?? 'streamable-http', route.ref.name);
+  for (const warning of remotes.warnings) report.warn(route.ref, warning);
+  if ('problem' in remotes) return remotes.problem;
+  return {
+    kind: 'route-only',
+    registryName: expandRegistryName(route.values.name!, route.ref.namespace, options.namePrefix),
+    owningNamespace: route.ref.namespace,
+    route,
+    remotes: remoteContributions(remotes, route, toolhiveExtensions(route.values, undefined, ownedSource(route.ref, route.object))),
+  };
+}
+
+export function routeExports(context: PlanContext): RouteExports {
+  const { lookups, report } = context;
+  const result: RouteExports = { contributions: [], publishedResources: new Set() };
+  for (const { route, ref } of exportedRoutes(context)) {
+    if (!passesContract(context, route, ref)) continue;
+    const contributor = routeContributor(context, route, ref);
+    const resolution = resolveRouteBackends(route, ref.namespace, lookups);
+    if (resolution.ambiguous) {
+      report.skip(ref, `ambiguous backend: ${resolution.ambiguous}`);
+      continue;
+    }
+    const routeOnly = resolution.backends.length === 0;
+    if (routeOnly && !(contributor.values.name && contributor.values.description)) {
+      report.skip(ref, 'backend is not a known MCP resource (to export a remote MCP server that ToolHive does not manage, set registry-name and registry-description)');
+      continue;
+    }
+    const origins = routeOrigins(route, ref.namespace, lookups);
+    for (const warning of origins.warnings) report.warn(ref, warning);
+    if (origins.origins.length === 0) {
+      report.skip(ref, origins.problems.join('; '));
+      continue;
+    }
+    const outcomes = routeOnly
+      ? [routeOnlyContribution(context, contributor, origins.origins)]
+      : resolution.backends.map((backend) => backendContribution(context, contributor, backend, origins.origins));
+    const problems = outcomes.filter((outcome): outcome is string => typeof outcome === 'string');
+    const contributions = outcomes.filter((outcome): outcome is Contribution => typeof outcome !== 'string');
+    if (contributions.length === 0) {
+      report.skip(ref, problems.join('; '));
+      continue;
+    }
+    for (const problem of problems) report.warn(ref, `no remote for it: ${problem}`);
+    for (const contribution of contributions) {
+      result.contributions.push(contribution);
+      if (contribution.resource) result.publishedResources.add(refKey(contribution.resource.ref));
+    }
+  }
+  return result;
+}

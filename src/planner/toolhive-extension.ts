@@ -1,0 +1,45 @@
+// ToolHive's per-remote extension (`publisher-provided["io.github.stacklok"][<url>]`, the
+// `ServerExtensions` of stacklok/toolhive-core): status, tier, tools, tags, tool
+// definitions and the Kubernetes object behind the remote (discovery.md section 7,
+// "Field mapping").
+
+import type { RegistryAnnotations } from '../contract/registry-annotations.ts';
+import type { OwnedSource } from './ownership.ts';
+
+export interface ToolHiveServerExtensions {
+  status: 'active';
+  /** ToolHive's schema knows Official and Community only. */
+  tier?: 'Official' | 'Community';
+  tools?: string[];
+  tags?: string[];
+  tool_definitions?: Record<string, unknown>[];
+  /** `Partner` is not in ToolHive's tier enum, so it travels here. */
+  custom_metadata?: { tier: 'Partner' };
+  metadata: { kubernetes: OwnedSource };
+}
+
+/**
+ * The extension of one remote. `route` is the exporting route (absent for a direct remote),
+ * `resource` the MCP resource behind it (absent for a route-only export); the route's
+ * values win. `object` is the MCP resource (route-only: the HTTPRoute).
+ */
+export function toolhiveExtensions(
+  route: RegistryAnnotations | undefined,
+  resource: RegistryAnnotations | undefined,
+  object: OwnedSource,
+): ToolHiveServerExtensions {
+  const extensions: ToolHiveServerExtensions = { status: 'active', metadata: { kubernetes: object } };
+  const tier = route?.tier ?? resource?.tier;
+  if (tier === 'Official' || tier === 'Community') extensions.tier = tier;
+  const tools = route?.tools ?? resource?.tools ?? resource?.toolsJson;
+  if (tools && tools.length > 0) extensions.tools = [...tools];
+  const tags = [...(route?.tags ?? resource?.tags ?? [])];
+  const category = route?.category ?? resource?.category;
+  if (category !== undefined && !tags.includes(category)) tags.push(category);
+  if (tags.length > 0) extensions.tags = tags;
+  if (resource?.toolDefinitions && resource.toolDefinitions.length > 0) extensions.tool_definitions = resource.toolDefinitions;
+  if (tier === 'Partner') extensions.custom_metadata = { tier: 'Partner' };
+  // Keep `metadata` last so the documents read in the order of discovery.md's example.
+  const { metadata, ...rest } = extensions;
+  return { ...rest, metadata };
+}
