@@ -140,8 +140,8 @@ export async function createAdmissionServer(config: AdmissionServerConfig): Prom
             operation: locals.operation,
             uid: request.uid,
             kind: request.kind?.kind,
-            namespace: request.namespace,
-            name: request.name || request.object?.metadata?.name,
+            // Not `name`: pino uses that for the logger's own name.
+            object: `${request.namespace ?? ''}/${request.name || request.object?.metadata?.name || request.oldObject?.metadata?.name || ''}`,
             verb: request.operation,
             dryRun: request.dryRun ?? false,
             verdict: outcome.verdict,

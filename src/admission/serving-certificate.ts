@@ -22,14 +22,13 @@ export interface KeyPairFiles {
 
 /** Read both files and prove they form a usable pair (OpenSSL checks the key matches the cert). */
 export async function loadKeyPair(files: KeyPairFiles): Promise<KeyPair> {
-  const [cert, key] = await Promise.all([
-    readFile(files.certFile, 'utf8').catch((error: Error) => {
-      throw new Error(`cannot read TLS certificate ${files.certFile}: ${error.message}`);
-    }),
-    readFile(files.keyFile, 'utf8').catch((error: Error) => {
-      throw new Error(`cannot read TLS key ${files.keyFile}: ${error.message}`);
-    }),
-  ]);
+  // One after the other, so a broken setup reports the certificate first, every time.
+  const cert = await readFile(files.certFile, 'utf8').catch((error: Error) => {
+    throw new Error(`cannot read TLS certificate ${files.certFile}: ${error.message}`);
+  });
+  const key = await readFile(files.keyFile, 'utf8').catch((error: Error) => {
+    throw new Error(`cannot read TLS key ${files.keyFile}: ${error.message}`);
+  });
   try {
     createSecureContext({ cert, key });
   } catch (error) {

@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { ManifestError } from './manifests.ts';
 import { UsageError } from './options.ts';
 import { registerValidateCommand } from './validate-command.ts';
+import { registerWebhookCommand } from './webhook-command.ts';
 
 export function buildProgram(): Command {
   const program = new Command('mcp-registry-export')
@@ -13,6 +14,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerValidateCommand(program);
+  registerWebhookCommand(program);
   return program;
 }
 
