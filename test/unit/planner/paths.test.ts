@@ -12,7 +12,7 @@ const prefixRewrite = (replacePrefixMatch: string): Rewrite => ({ type: 'Replace
 const fullRewrite = (replaceFullPath: string): Rewrite => ({ type: 'ReplaceFullPath', replaceFullPath });
 
 describe('the public path through one match', () => {
-  it.each<[string, string, string, Rewrite | undefined, string, string | undefined]>([
+  it.each<[string, string, Rewrite | undefined, string, string | undefined]>([
     // type, value, rewrite, E, expected P (undefined: unreachable)
     ['Exact', '/mcp', undefined, '/mcp', '/mcp'],
     ['Exact', '/github', undefined, '/mcp', undefined],
