@@ -18,6 +18,7 @@ import {
   type AdmissionOutcome,
   type AdmissionRequest,
 } from './review.ts';
+import { BodyError, readJsonBody, sendJson } from './json-body.ts';
 import { loadKeyPair, watchKeyPair, type KeyPair, type KeyPairWatch } from './serving-certificate.ts';
 
 /**
@@ -79,18 +80,7 @@ function kindLabel(request: AdmissionRequest | undefined): string {
 
 /** A metav1.Status body: the API server's REST client shows its message in the error it reports. */
 function sendStatus(res: Response, code: number, reason: string, message: string): void {
-  res.status(code).json({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code, reason, message });
-}
-
-// Locals this module keeps on each admission response.
-interface AdmissionLocals {
-  operation: AdmissionOperation;
-  startedAt: number;
-  kind?: string;
-}
-
-function localsOf(res: Response): AdmissionLocals | undefined {
-  return res.locals.admission as AdmissionLocals | undefined;
+  sendJson(res, code, { kind: 'Status', apiVersion: 'v1', status: 'Failure', code, reason, message });
 }
 
 export async function createAdmissionServer(config: AdmissionServerConfig): Promise<AdmissionServer> {
@@ -99,45 +89,51 @@ export async function createAdmissionServer(config: AdmissionServerConfig): Prom
   const bodyLimit = config.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
   let draining = false;
 
-  const observe = (res: Response, verdict: AdmissionVerdict): void => {
-    const locals = localsOf(res);
-    if (!locals) return;
-    metrics.observeAdmission(locals.operation, locals.kind ?? 'unknown', verdict, (performance.now() - locals.startedAt) / 1000);
-  };
-
-  const startAdmission =
-    (operation: AdmissionOperation): RequestHandler =>
-    (_req, res, next) => {
-      res.locals.admission = { operation, startedAt: performance.now() } satisfies AdmissionLocals;
+  // One handler per webhook, no middleware chain: this is the hot path (bench/webhook.bench.ts).
+  const admit =
+    (operation: AdmissionOperation, decide: (request: AdmissionRequest, context: ContractContext) => AdmissionOutcome): RequestHandler =>
+    async (req, res) => {
+      const startedAt = performance.now();
+      const observe = (kind: string, verdict: AdmissionVerdict) =>
+        metrics.observeAdmission(operation, kind, verdict, (performance.now() - startedAt) / 1000);
       // While draining, each answer closes its connection so clients move to another replica.
       if (draining) res.setHeader('Connection', 'close');
-      next();
-    };
 
-  // Any content type is parsed: the API server sends application/json, and anything else
-  // should get the same precise "not JSON" answer. Non-strict so `42` reaches our own check.
-  const jsonBody = express.json({ limit: bodyLimit, type: () => true, strict: false });
-
-  const admit =
-    (decide: (request: AdmissionRequest, context: ContractContext) => AdmissionOutcome): RequestHandler =>
-    (req, res) => {
-      const parsed = parseAdmissionReview(req.body);
+      let body: unknown;
+      try {
+        body = await readJsonBody(req, bodyLimit);
+      } catch (error) {
+        const { status, message } = error as BodyError;
+        observe('unknown', 'bad_request');
+        logger.warn({ path: req.path, status, problem: message }, 'rejected a malformed request');
+        sendStatus(res, status, status === 413 ? 'RequestEntityTooLarge' : 'BadRequest', message);
+        return;
+      }
+      const parsed = parseAdmissionReview(body);
       if (!parsed.ok) {
-        observe(res, 'bad_request');
+        observe('unknown', 'bad_request');
         logger.warn({ path: req.path, problem: parsed.problem }, 'rejected a malformed AdmissionReview');
         sendStatus(res, 400, 'BadRequest', parsed.problem);
         return;
       }
       const { request } = parsed;
-      const locals = localsOf(res)!;
-      locals.kind = kindLabel(request);
-      // An exception here (context provider, contract) goes to the error handler: 500.
-      const outcome = decide(request, config.contextProvider());
-      observe(res, outcome.verdict);
+      const kind = kindLabel(request);
+
+      let outcome: AdmissionOutcome;
+      try {
+        outcome = decide(request, config.contextProvider());
+      } catch (error) {
+        // 500, so the API server applies the webhook's failurePolicy.
+        observe(kind, 'error');
+        logger.error({ path: req.path, uid: request.uid, err: error }, 'admission review failed; the API server applies the failurePolicy');
+        sendStatus(res, 500, 'InternalError', `the webhook could not judge the object: ${(error as Error)?.message ?? String(error)}`);
+        return;
+      }
+      observe(kind, outcome.verdict);
       if (outcome.verdict === 'denied' || logger.isLevelEnabled('debug')) {
         logger[outcome.verdict === 'denied' ? 'info' : 'debug'](
           {
-            operation: locals.operation,
+            operation,
             uid: request.uid,
             kind: request.kind?.kind,
             // Not `name`: pino uses that for the logger's own name.
@@ -151,7 +147,7 @@ export async function createAdmissionServer(config: AdmissionServerConfig): Prom
           'admission review answered',
         );
       }
-      res.json(outcome.review);
+      sendJson(res, 200, outcome.review);
     };
 
   const app = express();
@@ -159,8 +155,8 @@ export async function createAdmissionServer(config: AdmissionServerConfig): Prom
   // ETags hash every body and no client revalidates admission answers.
   app.set('etag', false);
 
-  app.post('/validate', startAdmission('validate'), jsonBody, admit(admitForValidation));
-  app.post('/mutate', startAdmission('mutate'), jsonBody, admit(admitForMutation));
+  app.post('/validate', admit('validate', admitForValidation));
+  app.post('/mutate', admit('mutate', admitForMutation));
   app.get('/healthz', (_req, res) => {
     res.type('text/plain').send('ok\n');
   });
@@ -176,29 +172,14 @@ export async function createAdmissionServer(config: AdmissionServerConfig): Prom
     sendStatus(res, 404, 'NotFound', `no route for ${req.method} ${req.path}; the webhook serves POST /validate and POST /mutate`);
   });
 
+  // Last resort for failures outside the admission handlers (e.g. /metrics): never a crash.
   const onError: ErrorRequestHandler = (error: unknown, req, res, _next) => {
-    const status = typeof (error as { status?: unknown }).status === 'number' ? (error as { status: number }).status : 500;
-    if (status >= 400 && status < 500) {
-      // body-parser's errors: too large (413), unparsable (400), bad charset/encoding (415).
-      observe(res, 'bad_request');
-      const type = (error as { type?: string }).type;
-      const message =
-        type === 'entity.too.large'
-          ? `the request body is larger than ${bodyLimit} bytes`
-          : type === 'entity.parse.failed'
-            ? `the request body is not JSON: ${(error as Error).message}`
-            : (error as Error).message;
-      logger.warn({ path: req.path, status, problem: message }, 'rejected a malformed request');
-      if (!res.headersSent) sendStatus(res, status, status === 413 ? 'RequestEntityTooLarge' : 'BadRequest', message);
-      return;
-    }
-    observe(res, 'error');
-    logger.error({ path: req.path, err: error }, 'admission review failed; the API server applies the failurePolicy');
+    logger.error({ path: req.path, err: error }, 'request failed');
     if (res.headersSent) {
       res.destroy();
       return;
     }
-    sendStatus(res, 500, 'InternalError', `the webhook could not judge the object: ${(error as Error)?.message ?? String(error)}`);
+    sendStatus(res, 500, 'InternalError', (error as Error)?.message ?? String(error));
   };
   app.use(onError);
 

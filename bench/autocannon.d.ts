@@ -1,0 +1,34 @@
+// The part of autocannon's API the webhook benchmark uses (the package ships no types).
+
+declare module 'autocannon' {
+  interface AutocannonOptions {
+    url: string;
+    method?: string;
+    body?: string | Buffer;
+    headers?: Record<string, string>;
+    connections?: number;
+    pipelining?: number;
+    duration?: number;
+    servername?: string;
+  }
+  interface Histogram {
+    average: number;
+    mean: number;
+    p50: number;
+    p90: number;
+    p99: number;
+    max: number;
+    total: number;
+  }
+  interface AutocannonResult {
+    requests: Histogram;
+    latency: Histogram;
+    throughput: Histogram;
+    errors: number;
+    timeouts: number;
+    non2xx: number;
+    duration: number;
+  }
+  function autocannon(options: AutocannonOptions): Promise<AutocannonResult>;
+  export default autocannon;
+}
