@@ -1,0 +1,76 @@
+// Plain JSON GETs against the API server with the kubeconfig's credentials and TLS
+// settings, for discovery and paginated lists. The generated clients turn objects into
+// model classes (dates become Date objects); the caches keep objects as the API server
+// returns them, so these requests go through client-node's HTTP layer and JSON.parse only.
+
+import { HttpMethod, IsomorphicFetchHttpLibrary, RequestContext, type KubeConfig } from '@kubernetes/client-node';
+
+/** A non-2xx answer of the API server, with the Status it sent when there was one. */
+export class ApiError extends Error {
+  readonly statusCode: number;
+  readonly reason: string | undefined;
+
+  constructor(path: string, statusCode: number, body: string) {
+    const status = parseStatus(body);
+    const detail = status?.message ?? (body.trim().slice(0, 200) || 'no body');
+    super(`GET ${path}: HTTP ${statusCode}${status?.reason ? ` ${status.reason}` : ''}: ${detail}`);
+    this.name = 'ApiError';
+    this.statusCode = statusCode;
+    this.reason = status?.reason;
+  }
+}
+
+export interface GetOptions {
+  /** Aborts the request (the informer run ended, or the cache stopped). */
+  signal?: AbortSignal;
+  /** Gives up after this long; a list on a dead connection must not hang a run forever. */
+  timeoutMs?: number;
+}
+
+const http = new IsomorphicFetchHttpLibrary();
+
+export async function getJson<T>(kubeConfig: KubeConfig, path: string, options: GetOptions = {}): Promise<T> {
+  const cluster = kubeConfig.getCurrentCluster();
+  if (!cluster) throw new Error('the kubeconfig has no current cluster');
+  const request = new RequestContext(cluster.server + path, HttpMethod.GET);
+  request.setHeaderParam('Accept', 'application/json');
+  await kubeConfig.applySecurityAuthentication(request);
+  const signals = [options.signal, options.timeoutMs ? AbortSignal.timeout(options.timeoutMs) : undefined].filter(
+    (signal): signal is AbortSignal => signal !== undefined,
+  );
+  if (signals.length > 0) request.setSignal(AbortSignal.any(signals));
+  const response = await http.send(request).toPromise();
+  const body = await response.body.text();
+  if (response.httpStatusCode < 200 || response.httpStatusCode >= 300) {
+    throw new ApiError(path, response.httpStatusCode, body);
+  }
+  return JSON.parse(body) as T;
+}
+
+/** The HTTP status of an error from getJson or from client-node's Watch, if it has one. */
+export function statusCodeOf(error: unknown): number | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const { statusCode, code } = error as { statusCode?: unknown; code?: unknown };
+  if (typeof statusCode === 'number') return statusCode;
+  return typeof code === 'number' ? code : undefined;
+}
+
+export function errorMessage(error: unknown): string {
+  if (error instanceof Error) {
+    // undici reports connection failures as "fetch failed" with the real reason as cause.
+    const cause = (error as { cause?: unknown }).cause;
+    return cause instanceof Error && cause.message && cause.message !== error.message
+      ? `${error.message}: ${cause.message}`
+      : error.message;
+  }
+  return String(error);
+}
+
+function parseStatus(body: string): { message?: string; reason?: string } | undefined {
+  try {
+    const parsed = JSON.parse(body) as { kind?: string; message?: string; reason?: string };
+    return parsed && parsed.kind === 'Status' ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}

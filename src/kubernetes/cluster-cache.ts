@@ -1,0 +1,282 @@
+// The cluster as the admission webhook (and later the publisher) sees it: ClusterLookups
+// answered from supervised informer caches, so a request never waits for the API server
+// (spec/annotations.md, "Checks that look at other objects"). Discovery decides which
+// version of each kind to watch and re-checks every minute, so a CRD installed later is
+// picked up; kinds whose API is not served are empty and do not hold back readiness.
+//
+//   const cache = new ClusterCache({ kubeconfigPath });
+//   cache.start();
+//   await cache.waitForSync(60_000);
+//   cache.get('Gateway', 'default', 'public');
+//   await cache.stop();
+
+import { KubeConfig } from '@kubernetes/client-node';
+import type { ClusterLookups } from '../cluster/lookups.ts';
+import { silentLogger, type Logger } from '../observability/logger.ts';
+import { errorMessage } from './api-requests.ts';
+import { ExponentialBackoff, type BackoffOptions } from './backoff.ts';
+import { discoverServedVersions } from './discovery.ts';
+import { KindInformer, type KindStatus } from './kind-informer.ts';
+import type { KubeObject } from './objects.ts';
+import { ObjectStore, type CacheListener } from './object-store.ts';
+import { DEFAULT_WATCHED_KINDS, isClusterScoped, type WatchedKind } from './watched-kinds.ts';
+
+export type { CacheChange, CacheChangeType, CacheListener } from './object-store.ts';
+export type { KindStatus } from './kind-informer.ts';
+export type { WatchedKind } from './watched-kinds.ts';
+export { DEFAULT_WATCHED_KINDS } from './watched-kinds.ts';
+
+export interface ClusterCacheOptions {
+  /** The API server and credentials; default: `kubeconfigPath`, else KubeConfig.loadFromDefault(). */
+  kubeConfig?: KubeConfig;
+  /** A kubeconfig file, used when `kubeConfig` is not given. */
+  kubeconfigPath?: string;
+  /** Kinds to watch (default DEFAULT_WATCHED_KINDS). */
+  kinds?: readonly WatchedKind[];
+  /** Replace every informer with a fresh list+watch this often, even when healthy (default 10 min; 0: never). */
+  relistIntervalMs?: number;
+  /** Look for newly served (or removed) APIs this often (default 60 s). */
+  discoveryIntervalMs?: number;
+  /** Timeout of one discovery or list request (default 60 s); watches have client-node's own 30 s idle timeout. */
+  requestTimeoutMs?: number;
+  /** Objects per list page (default 500). */
+  pageSize?: number;
+  /** Restart back-off of informers and discovery retries (default 1 s doubling to 30 s, ±20 % jitter). */
+  backoff?: BackoffOptions;
+  /** A run that lived this long before failing starts the back-off over (default 60 s). */
+  healthyAfterMs?: number;
+  logger?: Logger;
+}
+
+interface CacheSettings {
+  relistIntervalMs: number;
+  discoveryIntervalMs: number;
+  requestTimeoutMs: number;
+  pageSize: number;
+}
+
+export const CLUSTER_CACHE_DEFAULTS: Readonly<CacheSettings> = {
+  relistIntervalMs: 10 * 60_000,
+  discoveryIntervalMs: 60_000,
+  requestTimeoutMs: 60_000,
+  pageSize: 500,
+};
+
+/** waitForSync gave up; names the kinds still missing and why. */
+export class CacheSyncError extends Error {
+  readonly pending: readonly KindStatus[];
+
+  constructor(reason: string, pending: readonly KindStatus[]) {
+    const kinds = pending.map((status) => {
+      const state = status.served === undefined ? 'API discovery pending' : 'initial list pending';
+      return `${status.kind} (${state}${status.lastError ? `; last error: ${status.lastError}` : ''})`;
+    });
+    super(`${reason}; not synced: ${kinds.join(', ') || 'none'}`);
+    this.name = 'CacheSyncError';
+    this.pending = pending;
+  }
+}
+
+interface SyncWaiter {
+  resolve: () => void;
+  reject: (error: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+export class ClusterCache implements ClusterLookups {
+  readonly kubeConfig: KubeConfig;
+  private readonly store: ObjectStore;
+  private readonly informers: readonly KindInformer[];
+  private readonly kinds: readonly WatchedKind[];
+  private readonly logger: Logger;
+  private readonly settings: CacheSettings;
+  private readonly discoveryBackoff: ExponentialBackoff;
+  private readonly waiters = new Set<SyncWaiter>();
+  private lifetime: AbortController | undefined;
+  private discoveryTimer: NodeJS.Timeout | undefined;
+  private discovering = false;
+  private discoverAgain = false;
+  private discoveryError: string | undefined;
+
+  constructor(options: ClusterCacheOptions = {}) {
+    this.kubeConfig = options.kubeConfig ?? loadKubeConfig(options.kubeconfigPath);
+    this.kinds = options.kinds ?? DEFAULT_WATCHED_KINDS;
+    this.logger = options.logger ?? silentLogger();
+    this.settings = {
+      relistIntervalMs: options.relistIntervalMs ?? CLUSTER_CACHE_DEFAULTS.relistIntervalMs,
+      discoveryIntervalMs: options.discoveryIntervalMs ?? CLUSTER_CACHE_DEFAULTS.discoveryIntervalMs,
+      requestTimeoutMs: options.requestTimeoutMs ?? CLUSTER_CACHE_DEFAULTS.requestTimeoutMs,
+      pageSize: options.pageSize ?? CLUSTER_CACHE_DEFAULTS.pageSize,
+    };
+    this.discoveryBackoff = new ExponentialBackoff(options.backoff);
+    this.store = new ObjectStore(
+      this.kinds.map((kind) => ({ kind: kind.kind, clusterScoped: isClusterScoped(kind) })),
+      (error) => this.logger.error({ err: errorMessage(error) }, 'cluster cache change listener threw'),
+    );
+    this.informers = this.kinds.map(
+      (kind) =>
+        new KindInformer(kind, {
+          kubeConfig: this.kubeConfig,
+          store: this.store,
+          logger: this.logger,
+          relistIntervalMs: this.settings.relistIntervalMs,
+          requestTimeoutMs: this.settings.requestTimeoutMs,
+          pageSize: this.settings.pageSize,
+          backoff: options.backoff,
+          healthyAfterMs: options.healthyAfterMs,
+          onSynced: () => this.checkSync(),
+          onNotFound: () => this.discoverSoon(),
+        }),
+    );
+  }
+
+  /** Starts discovery and the informers; look-ups answer from what has arrived so far. */
+  start(): void {
+    if (this.lifetime) return;
+    this.lifetime = new AbortController();
+    this.discoveryBackoff.reset();
+    void this.discover();
+  }
+
+  /** Ends every watch, request and timer; pending waitForSync calls reject. */
+  async stop(): Promise<void> {
+    const lifetime = this.lifetime;
+    this.lifetime = undefined;
+    lifetime?.abort(new Error('cluster cache stopped'));
+    if (this.discoveryTimer !== undefined) clearTimeout(this.discoveryTimer);
+    this.discoveryTimer = undefined;
+    for (const informer of this.informers) informer.stop();
+    for (const waiter of [...this.waiters]) this.settle(waiter, new CacheSyncError('the cluster cache was stopped', this.pending()));
+  }
+
+  get(kind: string, namespace: string, name: string): KubeObject | undefined {
+    return this.store.get(kind, namespace, name);
+  }
+
+  list(kind: string, namespace?: string): readonly KubeObject[] {
+    return this.store.list(kind, namespace);
+  }
+
+  /** Bumped by every add, update and delete: cache what you derive from the look-ups per generation. */
+  get generation(): number {
+    return this.store.generation;
+  }
+
+  /** Calls `listener` after every add, update and delete; returns the unsubscribe function. */
+  onChange(listener: CacheListener): () => void {
+    return this.store.onChange(listener);
+  }
+
+  /**
+   * True once discovery has answered for every kind and every served kind has completed its
+   * initial list (for /readyz). It stays true across informer restarts: the last complete
+   * snapshot keeps answering while the watch recovers. A kind that becomes served later is
+   * not synced until its first list completes.
+   */
+  isSynced(): boolean {
+    return this.informers.every((informer) => informer.ready);
+  }
+
+  /** Resolves once isSynced(); rejects with a CacheSyncError after `timeoutMs` or on stop(). */
+  waitForSync(timeoutMs: number): Promise<void> {
+    if (this.isSynced()) return Promise.resolve();
+    if (!this.lifetime) return Promise.reject(new CacheSyncError('the cluster cache is not started', this.pending()));
+    return new Promise((resolve, reject) => {
+      const waiter: SyncWaiter = {
+        resolve,
+        reject,
+        timer: setTimeout(() => this.settle(waiter, new CacheSyncError(`not synced after ${timeoutMs} ms`, this.pending())), timeoutMs),
+      };
+      this.waiters.add(waiter);
+    });
+  }
+
+  /** Per-kind state and counters (restarts, relists, time of the last event) for metrics and health. */
+  status(): KindStatus[] {
+    return this.informers.map((informer) => {
+      const status = informer.status();
+      // Until discovery has answered for a kind, its error is discovery's.
+      return status.served === undefined && !status.lastError && this.discoveryError
+        ? { ...status, lastError: this.discoveryError }
+        : status;
+    });
+  }
+
+  private pending(): KindStatus[] {
+    return this.status().filter((status) => !(status.served === false || (status.served && status.synced)));
+  }
+
+  private checkSync(): void {
+    if (!this.isSynced()) return;
+    for (const waiter of [...this.waiters]) this.settle(waiter);
+  }
+
+  private settle(waiter: SyncWaiter, error?: Error): void {
+    if (!this.waiters.delete(waiter)) return;
+    clearTimeout(waiter.timer);
+    if (error) waiter.reject(error);
+    else waiter.resolve();
+  }
+
+  /** Discovery now (a list got 404), unless a round is already running, then right after it. */
+  private discoverSoon(): void {
+    if (!this.lifetime) return;
+    if (this.discovering) {
+      this.discoverAgain = true;
+      return;
+    }
+    if (this.discoveryTimer !== undefined) clearTimeout(this.discoveryTimer);
+    this.discoveryTimer = undefined;
+    void this.discover();
+  }
+
+  private async discover(): Promise<void> {
+    const lifetime = this.lifetime;
+    if (!lifetime || this.discovering) return;
+    this.discovering = true;
+    let nextInMs = this.settings.discoveryIntervalMs;
+    try {
+      const result = await discoverServedVersions(this.kubeConfig, this.kinds, {
+        signal: lifetime.signal,
+        timeoutMs: this.settings.requestTimeoutMs,
+      });
+      if (lifetime.signal.aborted) return;
+      for (const informer of this.informers) {
+        const version = result.served.get(informer.kind.kind);
+        if (version !== undefined) informer.serve(version);
+      }
+      if (result.errors.size > 0) {
+        this.discoveryError = [...new Set(result.errors.values())].join('; ');
+        nextInMs = this.discoveryBackoff.next();
+        this.logger.warn({ kinds: [...result.errors.keys()], err: this.discoveryError, retryInMs: nextInMs }, 'API discovery failed for some kinds');
+      } else {
+        this.discoveryError = undefined;
+        this.discoveryBackoff.reset();
+      }
+    } catch (error) {
+      if (lifetime.signal.aborted) return;
+      this.discoveryError = errorMessage(error);
+      nextInMs = this.discoveryBackoff.next();
+      this.logger.warn({ err: this.discoveryError, retryInMs: nextInMs }, 'API discovery failed');
+    } finally {
+      this.discovering = false;
+    }
+    if (this.lifetime !== lifetime) return;
+    this.checkSync();
+    if (this.discoverAgain) {
+      this.discoverAgain = false;
+      nextInMs = 0;
+    }
+    this.discoveryTimer = setTimeout(() => {
+      this.discoveryTimer = undefined;
+      void this.discover();
+    }, nextInMs);
+  }
+}
+
+function loadKubeConfig(path: string | undefined): KubeConfig {
+  const kubeConfig = new KubeConfig();
+  if (path) kubeConfig.loadFromFile(path);
+  else kubeConfig.loadFromDefault();
+  return kubeConfig;
+}
