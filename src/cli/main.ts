@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { ManifestError } from './manifests.ts';
 import { UsageError } from './options.ts';
+import { registerPlanCommand } from './plan-command.ts';
 import { registerValidateCommand } from './validate-command.ts';
 import { registerWebhookCommand } from './webhook-command.ts';
 
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerValidateCommand(program);
+  registerPlanCommand(program);
   registerWebhookCommand(program);
   return program;
 }
