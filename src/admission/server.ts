@@ -198,9 +198,11 @@ export async function createAdmissionServer(config: AdmissionServerConfig): Prom
   );
   // https.createServer's option alone is not applied to the server in every Node release.
   server.keepAliveTimeout = config.keepAliveTimeoutMs ?? DEFAULTS.keepAliveTimeoutMs;
-  server.on('clientError', (error, socket) => {
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
     logger.debug({ err: error }, 'client connection error');
-    socket.destroy();
+    // What Node does without a listener: answer unparsable HTTP with 400 when still possible.
+    if (error.code === 'ECONNRESET' || !socket.writable) return;
+    socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
   });
   server.on('tlsClientError', (error) => logger.debug({ err: error }, 'TLS handshake failed'));
 

@@ -82,7 +82,11 @@ export function watchKeyPair(options: KeyPairWatchOptions): KeyPairWatch {
     const fingerprint = fingerprintOf(pair);
     if (closed || fingerprint === currentFingerprint) return;
     currentFingerprint = fingerprint;
-    options.onRotated(pair);
+    try {
+      options.onRotated(pair);
+    } catch (error) {
+      options.onRejected(error as Error);
+    }
   }
 
   // Checks never overlap; a request during a check runs one more afterwards.
@@ -105,7 +109,7 @@ export function watchKeyPair(options: KeyPairWatchOptions): KeyPairWatch {
   function scheduleCheck(): void {
     if (closed) return;
     clearTimeout(settleTimer);
-    settleTimer = setTimeout(() => void check(), SETTLE_MS);
+    settleTimer = setTimeout(() => void check().catch(() => {}), SETTLE_MS);
   }
 
   const watchers: FSWatcher[] = [];
@@ -119,7 +123,7 @@ export function watchKeyPair(options: KeyPairWatchOptions): KeyPairWatch {
       // Same: polling still covers this directory.
     }
   }
-  const poller = setInterval(() => void check(), options.pollIntervalMs);
+  const poller = setInterval(() => void check().catch(() => {}), options.pollIntervalMs);
   poller.unref();
 
   return {

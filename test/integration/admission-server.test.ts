@@ -8,6 +8,7 @@ import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { connect as tlsConnect } from 'node:tls';
 import fc from 'fast-check';
 import jsonpatch from 'fast-json-patch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -244,6 +245,25 @@ describe('admission server over HTTPS', () => {
     }
     expect(harness.logs().some((line) => line.level === 'error' && line.err?.message === 'informer caches are gone')).toBe(true);
     expect((await client.post('/validate', fixture('httproute-create-allowed.json'))).status).toBe(200);
+  });
+
+  it('accepts the ?timeout= query the API server appends to webhook URLs', async () => {
+    const answer = await client.post('/validate?timeout=10s', fixture('httproute-create-denied.json'));
+    expect(answer.status).toBe(200);
+    expect(answer.json.response.allowed).toBe(false);
+  });
+
+  it('answers unparsable HTTP with 400 and keeps serving', async () => {
+    const port = (harness.admission.server.address() as { port: number }).port;
+    const reply = await new Promise<string>((resolve, reject) => {
+      const socket = tlsConnect({ host: '127.0.0.1', port, ca: ca.certPem, servername: 'localhost' }, () => socket.write('NOT HTTP AT ALL\r\n\r\n'));
+      let text = '';
+      socket.on('data', (chunk) => (text += chunk));
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+    expect(reply).toMatch(/^HTTP\/1\.1 400 Bad Request/);
+    expect((await client.get('/healthz')).status).toBe(200);
   });
 
   it('answers 404 with a hint on unknown routes', async () => {
