@@ -93,6 +93,7 @@ export class ClusterCache implements ClusterLookups {
   private readonly discoveryBackoff: ExponentialBackoff;
   private readonly waiters = new Set<SyncWaiter>();
   private lifetime: AbortController | undefined;
+  private stopped = false;
   private discoveryTimer: NodeJS.Timeout | undefined;
   private discovering = false;
   private discoverAgain = false;
@@ -130,9 +131,10 @@ export class ClusterCache implements ClusterLookups {
     );
   }
 
-  /** Starts discovery and the informers; look-ups answer from what has arrived so far. */
+  /** Starts discovery and the informers; look-ups answer from what has arrived so far. Once only. */
   start(): void {
     if (this.lifetime) return;
+    if (this.stopped) throw new Error('a stopped ClusterCache cannot be started again; create a new one');
     this.lifetime = new AbortController();
     this.discoveryBackoff.reset();
     void this.discover();
@@ -142,6 +144,7 @@ export class ClusterCache implements ClusterLookups {
   async stop(): Promise<void> {
     const lifetime = this.lifetime;
     this.lifetime = undefined;
+    this.stopped = true;
     lifetime?.abort(new Error('cluster cache stopped'));
     if (this.discoveryTimer !== undefined) clearTimeout(this.discoveryTimer);
     this.discoveryTimer = undefined;

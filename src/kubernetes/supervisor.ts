@@ -109,6 +109,7 @@ export class Supervisor {
       this.timer = setTimeout(() => {
         this.timer = undefined;
         this.refreshCount++;
+        if (this.livedHealthy(run)) this.backoff.reset();
         this.end();
         this.launch();
       }, refreshEveryMs);
@@ -128,7 +129,7 @@ export class Supervisor {
     this.end();
     this.failureCount++;
     this.lastFailure = error;
-    if (Date.now() - run.startedAt >= (this.options.healthyAfterMs ?? DEFAULT_HEALTHY_AFTER_MS)) this.backoff.reset();
+    if (this.livedHealthy(run)) this.backoff.reset();
     const delay = this.backoff.next();
     this.options.onFailure?.(error, delay);
     this.timer = setTimeout(() => {
@@ -136,6 +137,10 @@ export class Supervisor {
       this.restartCount++;
       this.launch();
     }, delay);
+  }
+
+  private livedHealthy(run: Run): boolean {
+    return Date.now() - run.startedAt >= (this.options.healthyAfterMs ?? DEFAULT_HEALTHY_AFTER_MS);
   }
 
   private end(): void {
