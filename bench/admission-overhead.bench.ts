@@ -1,0 +1,121 @@
+// What the webhooks add to a write through a real kube-apiserver: the median (and p90) of
+// many server-side dry-run creates of an annotated HTTPRoute, without and with the
+// Validating/MutatingWebhookConfigurations registered. Run: npm run bench:admission
+// (BENCH_REQUESTS sets the number of creates per phase, default 300).
+
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import https from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseAllDocuments, stringify } from 'yaml';
+import { createAdmissionServer } from '../src/admission/server.ts';
+import { DEFAULT_CONTRACT_OPTIONS } from '../src/contract/types.ts';
+import { ClusterCache } from '../src/kubernetes/cluster-cache.ts';
+import { repoRoot, startControlPlane } from '../test/support/control-plane.ts';
+import { createThrowawayCA } from '../test/support/throwaway-pki.ts';
+
+const REQUESTS = Number(process.env['BENCH_REQUESTS'] ?? 300);
+const P = 'toolhive.stacklok.dev/';
+
+const route = {
+  apiVersion: 'gateway.networking.k8s.io/v1',
+  kind: 'HTTPRoute',
+  metadata: {
+    generateName: 'bench-',
+    namespace: 'default',
+    annotations: {
+      [`${P}registry-export`]: 'true',
+      [`${P}registry-description`]: 'GitHub MCP server for production use',
+      [`${P}registry-tier`]: 'official',
+      [`${P}registry-tags`]: 'github, vcs, production',
+      [`${P}registry-tools`]: 'create_pr,merge_pr,list_issues',
+    },
+  },
+  spec: {
+    parentRefs: [{ name: 'public' }],
+    hostnames: ['mcp.company.com'],
+    rules: [{ matches: [{ path: { type: 'PathPrefix', value: '/github' } }], backendRefs: [{ name: 'mcp-github-proxy', port: 8080 }] }],
+  },
+};
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
+}
+
+async function main(): Promise<void> {
+  const cluster = await startControlPlane();
+  const agent = new https.Agent({ keepAlive: true, ca: cluster.caPem, maxSockets: 1 });
+  const body = JSON.stringify(route);
+  const createOnce = () =>
+    new Promise<number>((resolve, reject) => {
+      const started = performance.now();
+      const request = https.request(
+        `${cluster.server}/apis/gateway.networking.k8s.io/v1/namespaces/default/httproutes?dryRun=All`,
+        { method: 'POST', agent, headers: { authorization: `Bearer ${cluster.token}`, 'content-type': 'application/json' } },
+        (response) => {
+          let text = '';
+          response.on('data', (chunk: Buffer) => (text += chunk.toString()));
+          response.on('end', () => (response.statusCode === 201 ? resolve(performance.now() - started) : reject(new Error(`${response.statusCode}: ${text}`))));
+        },
+      );
+      request.on('error', reject);
+      request.end(body);
+    });
+  const measure = async (label: string) => {
+    for (let i = 0; i < 20; i++) await createOnce(); // warm-up
+    const samples: number[] = [];
+    for (let i = 0; i < REQUESTS; i++) samples.push(await createOnce());
+    samples.sort((a, b) => a - b);
+    const figures = { median: percentile(samples, 0.5), p90: percentile(samples, 0.9), p99: percentile(samples, 0.99) };
+    console.log(`${label.padEnd(22)} median ${figures.median.toFixed(2)} ms  p90 ${figures.p90.toFixed(2)} ms  p99 ${figures.p99.toFixed(2)} ms  (n=${REQUESTS})`);
+    return figures;
+  };
+
+  const certDir = mkdtempSync(join(tmpdir(), 'mcp-registry-export-bench-'));
+  const cache = new ClusterCache({ kubeconfigPath: cluster.kubeconfigPath });
+  try {
+    const without = await measure('without webhooks');
+    const ca = createThrowawayCA();
+    const serving = ca.issue();
+    writeFileSync(join(certDir, 'tls.crt'), serving.certPem);
+    writeFileSync(join(certDir, 'tls.key'), serving.keyPem);
+    cache.start();
+    await cache.waitForSync(60_000);
+    const webhook = await createAdmissionServer({
+      port: 0,
+      host: '127.0.0.1',
+      certFile: join(certDir, 'tls.crt'),
+      keyFile: join(certDir, 'tls.key'),
+      contextProvider: () => ({ lookups: cache, options: DEFAULT_CONTRACT_OPTIONS }),
+    });
+    const { port } = await webhook.listen();
+    const configs = ['validating-webhook.yaml', 'mutating-webhook.yaml'].map((file) => {
+      const config = parseAllDocuments(readFileSync(join(repoRoot, 'webhook-config', file), 'utf8'))[0]!.toJS();
+      for (const hook of config.webhooks) {
+        hook.clientConfig = { url: `https://127.0.0.1:${port}${hook.clientConfig.service.path}`, caBundle: Buffer.from(ca.certPem).toString('base64') };
+      }
+      return stringify(config);
+    });
+    const applied = await cluster.kubectl(['apply', '-f', '-'], { input: configs.join('---\n') });
+    if (applied.code !== 0) throw new Error(applied.stderr);
+    // Wait until the API server calls the webhooks (its configuration informer lags a little).
+    const before = webhook.metrics.registry;
+    for (let i = 0; ; i++) {
+      await createOnce();
+      const text = await before.metrics();
+      if (/mcp_registry_export_admission_requests_total\{[^}]*operation="validate"/.test(text)) break;
+      if (i > 200) throw new Error('the API server never called the webhooks');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const withHooks = await measure('with both webhooks');
+    console.log(`admission overhead     median +${(withHooks.median - without.median).toFixed(2)} ms  p90 +${(withHooks.p90 - without.p90).toFixed(2)} ms`);
+    await webhook.shutdown();
+  } finally {
+    cache.stop();
+    agent.destroy();
+    await cluster.stop();
+    rmSync(certDir, { recursive: true, force: true });
+  }
+}
+
+await main();
