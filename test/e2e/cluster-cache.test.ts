@@ -148,6 +148,11 @@ interface FaultProxy {
   url: string;
   /** Resets every open connection (the client sees ECONNRESET). */
   cut(): void;
+  /**
+   * Stops all traffic on the open connections without closing them (a half-dead network
+   * path: no error, no FIN, just silence). New connections work.
+   */
+  freeze(): void;
   /** While true, every new connection is reset at once. */
   refuse(on: boolean): void;
   /** Connections accepted while not refusing. */
@@ -158,6 +163,7 @@ interface FaultProxy {
 async function startFaultProxy(target: string): Promise<FaultProxy> {
   const upstream = new URL(target);
   const open = new Set<Socket>();
+  const pairs = new Set<[Socket, Socket]>();
   let refusing = false;
   let accepted = 0;
   const server: Server = createServer((client) => {
@@ -167,12 +173,14 @@ async function startFaultProxy(target: string): Promise<FaultProxy> {
     }
     accepted++;
     const backend = connect(Number(upstream.port), upstream.hostname);
-    const pair = [client, backend];
+    const pair: [Socket, Socket] = [client, backend];
+    pairs.add(pair);
     for (const socket of pair) {
       open.add(socket);
       socket.on('error', () => {});
       socket.on('close', () => {
         open.delete(socket);
+        pairs.delete(pair);
         for (const other of pair) if (!other.destroyed) other.destroy();
       });
     }
@@ -184,6 +192,15 @@ async function startFaultProxy(target: string): Promise<FaultProxy> {
     url: `https://127.0.0.1:${port}`,
     cut: () => {
       for (const socket of [...open]) if (!socket.destroyed) socket.resetAndDestroy();
+    },
+    freeze: () => {
+      for (const [client, backend] of pairs) {
+        client.unpipe(backend);
+        backend.unpipe(client);
+        client.pause();
+        backend.pause();
+      }
+      pairs.clear();
     },
     refuse: (on) => {
       refusing = on;
@@ -363,6 +380,36 @@ spec:
     for (const status of cache.status()) {
       if (status.served) expect(status.restarts, status.kind).toBeGreaterThan(0);
     }
+  }, 60_000);
+
+  it('recovers from watches that went silent without any error, through the periodic relist', async () => {
+    const quiet = new ClusterCache({
+      kubeConfig: kubeConfigVia(cp, proxy.url),
+      relistIntervalMs: 3_000,
+      // A list sent on a frozen pooled connection must fail fast rather than hang.
+      requestTimeoutMs: 2_000,
+      backoff: { initialMs: 100, maxMs: 500 },
+    });
+    try {
+      quiet.start();
+      await quiet.waitForSync(30_000);
+      // Each watch request goes out right after its kind's list; nothing observable says it
+      // is connected, so give them a moment before freezing their connections.
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      proxy.freeze();
+      const relistsAtFreeze = kindStatus(quiet, 'MCPServer').relists;
+      await kubectl(['apply', '--server-side', '-f', '-'], mcpServer('while-frozen', 'team-b'));
+      const started = Date.now();
+      await eventually('team-b/while-frozen despite the frozen watch', () => quiet.get('MCPServer', 'team-b', 'while-frozen'), 25_000);
+      // The frozen watch delivered nothing; a relist did, well before client-node's 30 s
+      // idle timeout would have noticed the dead connection.
+      expect(kindStatus(quiet, 'MCPServer').relists).toBeGreaterThan(relistsAtFreeze);
+      expect(Date.now() - started).toBeLessThan(20_000);
+    } finally {
+      await quiet.stop();
+      proxy.cut(); // the frozen connections, also those of the shared cache
+    }
+    await eventually('shared cache caught up', () => cache.get('MCPServer', 'team-b', 'while-frozen'), 20_000);
   }, 60_000);
 
   it('relists healthy informers periodically without reporting unchanged objects as changes', async () => {
