@@ -4,6 +4,7 @@
 // returns them, so these requests go through client-node's HTTP layer and JSON.parse only.
 
 import { HttpMethod, IsomorphicFetchHttpLibrary, RequestContext, type KubeConfig } from '@kubernetes/client-node';
+import { timerDelay } from './timers.ts';
 
 /** A non-2xx answer of the API server, with the Status it sent when there was one. */
 export class ApiError extends Error {
@@ -35,7 +36,7 @@ export async function getJson<T>(kubeConfig: KubeConfig, path: string, options: 
   const request = new RequestContext(cluster.server + path, HttpMethod.GET);
   request.setHeaderParam('Accept', 'application/json');
   await kubeConfig.applySecurityAuthentication(request);
-  const signals = [options.signal, options.timeoutMs ? AbortSignal.timeout(options.timeoutMs) : undefined].filter(
+  const signals = [options.signal, options.timeoutMs ? AbortSignal.timeout(timerDelay(options.timeoutMs)) : undefined].filter(
     (signal): signal is AbortSignal => signal !== undefined,
   );
   if (signals.length > 0) request.setSignal(AbortSignal.any(signals));

@@ -19,6 +19,7 @@ import { discoverServedVersions } from './discovery.ts';
 import { KindInformer, type KindStatus } from './kind-informer.ts';
 import type { KubeObject } from './objects.ts';
 import { ObjectStore, type CacheListener } from './object-store.ts';
+import { timerDelay } from './timers.ts';
 import { DEFAULT_WATCHED_KINDS, isClusterScoped, type WatchedKind } from './watched-kinds.ts';
 
 export type { CacheChange, CacheChangeType, CacheListener } from './object-store.ts';
@@ -109,6 +110,10 @@ export class ClusterCache implements ClusterLookups {
       requestTimeoutMs: options.requestTimeoutMs ?? CLUSTER_CACHE_DEFAULTS.requestTimeoutMs,
       pageSize: options.pageSize ?? CLUSTER_CACHE_DEFAULTS.pageSize,
     };
+    validateSettings(this.settings, this.kinds);
+    if (!this.kubeConfig.getCurrentCluster()) {
+      throw new Error(`the kubeconfig has no cluster for its current context '${this.kubeConfig.getCurrentContext()}'`);
+    }
     this.discoveryBackoff = new ExponentialBackoff(options.backoff);
     this.store = new ObjectStore(
       this.kinds.map((kind) => ({ kind: kind.kind, clusterScoped: isClusterScoped(kind) })),
@@ -188,7 +193,10 @@ export class ClusterCache implements ClusterLookups {
       const waiter: SyncWaiter = {
         resolve,
         reject,
-        timer: setTimeout(() => this.settle(waiter, new CacheSyncError(`not synced after ${timeoutMs} ms`, this.pending())), timeoutMs),
+        timer: setTimeout(
+          () => this.settle(waiter, new CacheSyncError(`not synced after ${timeoutMs} ms`, this.pending())),
+          timerDelay(timeoutMs),
+        ),
       };
       this.waiters.add(waiter);
     });
@@ -273,7 +281,25 @@ export class ClusterCache implements ClusterLookups {
     this.discoveryTimer = setTimeout(() => {
       this.discoveryTimer = undefined;
       void this.discover();
-    }, nextInMs);
+    }, timerDelay(nextInMs));
+  }
+}
+
+function validateSettings(settings: CacheSettings, kinds: readonly WatchedKind[]): void {
+  const positive: (keyof CacheSettings)[] = ['discoveryIntervalMs', 'requestTimeoutMs', 'pageSize'];
+  for (const name of positive) {
+    const value = settings[name];
+    if (!Number.isFinite(value) || value <= 0) throw new RangeError(`ClusterCache option ${name} must be a positive number, got ${value}`);
+  }
+  if (!Number.isInteger(settings.pageSize)) throw new RangeError(`ClusterCache option pageSize must be an integer, got ${settings.pageSize}`);
+  if (!(settings.relistIntervalMs >= 0)) {
+    throw new RangeError(`ClusterCache option relistIntervalMs must be 0 (never) or a positive number, got ${settings.relistIntervalMs}`);
+  }
+  const seen = new Set<string>();
+  for (const kind of kinds) {
+    if (seen.has(kind.kind)) throw new Error(`ClusterCache option kinds lists ${kind.kind} twice`);
+    if (kind.versions.length === 0) throw new Error(`ClusterCache option kinds: ${kind.kind} has no versions`);
+    seen.add(kind.kind);
   }
 }
 

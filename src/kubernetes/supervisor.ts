@@ -6,6 +6,7 @@
 // restart it needs.
 
 import { ExponentialBackoff, type BackoffOptions } from './backoff.ts';
+import { timerDelay } from './timers.ts';
 
 export interface SupervisedRun {
   /** Aborted when this run is over (failed, replaced, or the supervisor stopped): tear down on it. */
@@ -112,7 +113,7 @@ export class Supervisor {
         if (this.livedHealthy(run)) this.backoff.reset();
         this.end();
         this.launch();
-      }, refreshEveryMs);
+      }, timerDelay(refreshEveryMs));
     }
     const context: SupervisedRun = { signal: run.controller.signal, fail: (error) => this.failed(run, error) };
     try {

@@ -47,8 +47,11 @@ export function collectionPath(kind: WatchedKind, version: string): string {
   return `${groupVersionPath(kind.group, version)}/${kind.plural}`;
 }
 
-/** `httproutes.gateway.networking.k8s.io/v1`, the way errors and logs name a watched resource. */
+/**
+ * How logs name a watched resource: its collection path once the version is known
+ * (`/apis/gateway.networking.k8s.io/v1/httproutes`), else `httproutes.gateway.networking.k8s.io`.
+ */
 export function describeResource(kind: WatchedKind, version?: string): string {
-  const resource = kind.group ? `${kind.plural}.${kind.group}` : kind.plural;
-  return version ? `${resource}/${version}` : resource;
+  if (version) return collectionPath(kind, version);
+  return kind.group ? `${kind.plural}.${kind.group}` : kind.plural;
 }
