@@ -353,6 +353,54 @@ spec:
     expect(cache.isSynced()).toBe(true);
   }, 60_000);
 
+  it('watches the most preferred served version and moves to it when it becomes served', async () => {
+    const crd = (versions: string[]) => `
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: widgets.example.com
+spec:
+  group: example.com
+  names: { kind: Widget, listKind: WidgetList, plural: widgets, singular: widget }
+  scope: Namespaced
+  versions:
+${versions
+  .map(
+    (version, index) => `  - name: ${version}
+    served: true
+    storage: ${index === 0}
+    schema:
+      openAPIV3Schema:
+        type: object
+        x-kubernetes-preserve-unknown-fields: true`,
+  )
+  .join('\n')}
+`;
+    await kubectl(['apply', '--server-side', '-f', '-'], crd(['v1alpha1']));
+    await kubectl(['wait', '--for=condition=Established', '--timeout=30s', 'crd/widgets.example.com']);
+    await kubectl(['apply', '--server-side', '-f', '-'], 'apiVersion: example.com/v1alpha1\nkind: Widget\nmetadata: { name: w1, namespace: team-a }\n');
+    const widgets = new ClusterCache({
+      kubeconfigPath: cp.kubeconfigPath,
+      kinds: [{ kind: 'Widget', group: 'example.com', versions: ['v1beta1', 'v1alpha1'], plural: 'widgets' }],
+      discoveryIntervalMs: 300,
+    });
+    try {
+      widgets.start();
+      await widgets.waitForSync(30_000);
+      expect(kindStatus(widgets, 'Widget').version).toBe('v1alpha1');
+      expect(widgets.get('Widget', 'team-a', 'w1')?.apiVersion).toBe('example.com/v1alpha1');
+
+      await kubectl(['apply', '--server-side', '-f', '-'], crd(['v1alpha1', 'v1beta1']));
+      await eventually('Widget watched in v1beta1', () => kindStatus(widgets, 'Widget').version === 'v1beta1');
+      await eventually('w1 re-listed as v1beta1', () => widgets.get('Widget', 'team-a', 'w1')?.apiVersion === 'example.com/v1beta1');
+      expect(widgets.isSynced()).toBe(true);
+      expect(kindStatus(widgets, 'Widget').failures).toBe(0);
+    } finally {
+      await widgets.stop();
+      await kubectl(['delete', 'crd', 'widgets.example.com', '--wait=false']);
+    }
+  });
+
   it('restarts informers whose connection was cut and catches up on what changed meanwhile', async () => {
     const before = kindStatus(cache, 'MCPServer');
 
