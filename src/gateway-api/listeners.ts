@@ -21,7 +21,9 @@ export function listenerName(listener: Listener): string {
 
 /**
  * Judge one listener. `routeNamespace` is the route's namespace; `namespace` its
- * Namespace object when known (needed only for `from: Selector`).
+ * Namespace object when known (needed only for `from: Selector`); `gatewayNamespace` where
+ * the Gateway was found (a manifest without metadata.namespace is in the default namespace
+ * of its input, which need not be `default`).
  */
 export function judgeListener(
   gateway: Gateway,
@@ -29,6 +31,7 @@ export function judgeListener(
   route: HTTPRoute,
   routeNamespace: string,
   namespace: Namespace | undefined,
+  gatewayNamespace: string = gateway.metadata?.namespace || 'default',
 ): ListenerVerdict {
   const name = listenerName(listener);
   const protocol = listener.protocol ?? '';
@@ -36,7 +39,6 @@ export function judgeListener(
     return { listener, admits: false, reason: `listener ${name} has protocol ${protocol || '(none)'}, not HTTP or HTTPS` };
   }
   const from = listener.allowedRoutes?.namespaces?.from ?? 'Same';
-  const gatewayNamespace = gateway.metadata?.namespace || 'default';
   if (from === 'Same' && routeNamespace !== gatewayNamespace) {
     return { listener, admits: false, reason: `listener ${name} only admits routes from namespace ${gatewayNamespace}` };
   }
@@ -91,6 +93,6 @@ export function judgeParentListeners(
   namespace: Namespace | undefined,
 ): ListenerVerdict[] {
   return listenersSelectedBy(gateway, parentRef).map((listener) =>
-    judgeListener(gateway, listener, route, routeNamespace, namespace),
+    judgeListener(gateway, listener, route, routeNamespace, namespace, parentRef.namespace),
   );
 }

@@ -416,3 +416,13 @@ describe('Gateway walk: parents, listeners, hosts and ports', () => {
     expectLines(warningsOf(result), testCase.warnings, 'warnings');
   });
 });
+
+describe('manifests without metadata.namespace', () => {
+  it('are all in the default namespace of the input, Gateways included (allowedRoutes Same)', () => {
+    const objects = [gatewayClass(), gateway({ namespace: '', listeners: [https({ allowedRoutes: { namespaces: { from: 'Same' } } })] }), mcpServer('', 'github'), route({ namespace: '', parentRefs: [{ name: 'public' }] })];
+    for (const object of objects) delete object.metadata!.namespace;
+    const result = planValid(objects, { defaultNamespace: 'tools' });
+    expect(skipsOf(result)).toEqual([]);
+    expect(result.entries.map((entry) => [entry.name, urlsOf({ ...result, entries: [entry] })])).toEqual([['com.toolhive.k8s.tools/github', ['https://mcp.example.com/mcp']]]);
+  });
+});
