@@ -8,7 +8,7 @@ import type { KubeObject, MCPResource } from '../kubernetes/objects.ts';
 import { compareRefs, type Contribution, type Contributor } from './contributions.ts';
 import { mcpTransport } from './mcp-endpoints.ts';
 import { ownedSource } from './ownership.ts';
-import { isBeingDeleted, passesContract, REGISTRY_URL_KEY, type PlanContext } from './plan-context.ts';
+import { isBeingDeleted, passesContract, type PlanContext } from './plan-context.ts';
 import { objectRef, type ObjectRef } from './result.ts';
 import { toolhiveExtensions } from './toolhive-extension.ts';
 
@@ -36,10 +36,10 @@ export function directExports(context: PlanContext): DirectExports {
   const { options, report, judgements } = context;
   const result: DirectExports = { contributions: [], withoutUrl: [] };
   for (const { kind, object, ref } of mcpResources(context)) {
-    const { judgement, values } = judgements.of(object);
-    if (!judgement.applies) continue;
+    const { applies, hasUrl, values } = judgements.of(object);
+    if (!applies) continue;
     if (values.export !== true) {
-      if (judgement.annotations[REGISTRY_URL_KEY] !== undefined) {
+      if (hasUrl) {
         report.skip(ref, 'has registry-url but not registry-export: "true", so it is not exported');
       }
       continue;

@@ -7,7 +7,7 @@ import { fullKey } from '../contract/keys.ts';
 import { fullNameProblem } from '../contract/registry-name.ts';
 import { VALUE_RULES } from '../contract/value-rules.ts';
 import type { MCPServer } from '../kubernetes/objects.ts';
-import { compareRefs, compareText, refKey, type Contribution, type Contributor, type RemoteContribution } from './contributions.ts';
+import { compareRefs, compareText, type Contribution, type Contributor, type RemoteContribution } from './contributions.ts';
 import { entryProblems } from './entry-schema.ts';
 import type { PlanOptions } from './options.ts';
 import { ownedSource, ownershipRecord } from './ownership.ts';
@@ -26,12 +26,13 @@ function orderContributions(group: Contribution[]): Contribution[] {
   return [...group].sort((a, b) => rank(a) - rank(b) || compareRefs(lead(a), lead(b)));
 }
 
+/** Each object once (by identity: one contributor per object and contribution), in order. */
 function uniqueContributors(contributors: (Contributor | undefined)[]): Contributor[] {
-  const seen = new Map<string, Contributor>();
+  const unique: Contributor[] = [];
   for (const contributor of contributors) {
-    if (contributor && !seen.has(refKey(contributor.ref))) seen.set(refKey(contributor.ref), contributor);
+    if (contributor && !unique.some((other) => other.object === contributor.object)) unique.push(contributor);
   }
-  return [...seen.values()];
+  return unique;
 }
 
 /** The first contributor's value; the others that disagree get a warning. */
@@ -67,15 +68,17 @@ function upstreamRejection(url: string): string | undefined {
 }
 
 function dedupeRemotes(contributions: Contribution[]): RemoteContribution[] {
-  const byUrl = new Map<string, RemoteContribution>();
+  const unique: RemoteContribution[] = [];
   for (const contribution of contributions) {
-    for (const remote of contribution.remotes) if (!byUrl.has(remote.remote.url)) byUrl.set(remote.remote.url, remote);
+    for (const remote of contribution.remotes) {
+      if (!unique.some((other) => other.remote.url === remote.remote.url)) unique.push(remote);
+    }
   }
-  return [...byUrl.values()];
+  return unique;
 }
 
 function buildEntry(name: string, group: Contribution[], options: PlanOptions, report: PlanReport): ServerEntry | undefined {
-  const ordered = orderContributions(group);
+  const ordered = group.length > 1 ? orderContributions(group) : group;
   const contributors = uniqueContributors(ordered.flatMap((c) => [c.route, c.resource]));
   const exported = contributors.filter((c) => c.exported);
   const skip = (reason: string): undefined => {
@@ -88,7 +91,9 @@ function buildEntry(name: string, group: Contribution[], options: PlanOptions, r
 
   const nameProblem = fullNameProblem(name);
   if (nameProblem) return skip(`registry name ${JSON.stringify(name.slice(0, 64))} ${nameProblem}; set ${fullKey('registry-name')} to a valid name`);
-  const owners = [...new Set(ordered.map((c) => c.owningNamespace))].sort(compareText);
+  const owners: string[] = [];
+  for (const { owningNamespace } of ordered) if (!owners.includes(owningNamespace)) owners.push(owningNamespace);
+  owners.sort(compareText);
   if (owners.length > 1) return skip(`registry name is claimed from namespaces ${owners.join(' and ')}; a registry name belongs to one namespace`);
 
   const routes = uniqueContributors(ordered.map((c) => c.route));
@@ -109,7 +114,8 @@ function buildEntry(name: string, group: Contribution[], options: PlanOptions, r
     if (remotes.length === 0) return skip('no remote the upstream registry accepts (https only, no loopback hosts)');
   }
 
-  const extensions = new Map<string, ToolHiveServerExtensions>(remotes.map(({ remote, extensions: ext }) => [remote.url, ext]));
+  const extensions: Record<string, ToolHiveServerExtensions> = {};
+  for (const { remote, extensions: extension } of remotes) extensions[remote.url] = extension;
   const ownership = ownershipRecord(options.owner, contributors.map((c) => ownedSource(c.ref, c.object)));
   const provided = fitPublisherProvided(extensions, ownership);
   for (const warning of provided.warnings) warnAll(warning);
@@ -125,7 +131,7 @@ function buildEntry(name: string, group: Contribution[], options: PlanOptions, r
     remotes: remotes.map(({ remote }) => ({ type: remote.type, url: remote.url })),
     _meta: { [PUBLISHER_PROVIDED_KEY]: provided.value },
   };
-  const problems = entryProblems(entry, options.flavor);
+  const problems = entryProblems(entry, options.flavor, provided.bytes);
   if (problems.length > 0) return skip(`the registry would reject the entry: ${problems.slice(0, 3).join('; ')}`);
   return entry;
 }

@@ -119,7 +119,7 @@ export function officialSchemaProblems(entry: unknown): string[] {
 }
 
 /** Rules of the official registry the schema does not express; checked in code. */
-function registryRuleProblems(entry: Record<string, unknown>, flavor: RegistryFlavor): string[] {
+function registryRuleProblems(entry: Record<string, unknown>, flavor: RegistryFlavor, measuredBytes: number | undefined): string[] {
   const problems: string[] = [];
   if (typeof entry.name === 'string') {
     const problem = fullNameProblem(entry.name);
@@ -128,7 +128,7 @@ function registryRuleProblems(entry: Record<string, unknown>, flavor: RegistryFl
   const meta = entry._meta as Record<string, unknown> | undefined;
   const provided = meta?.[PUBLISHER_PROVIDED_KEY];
   if (provided !== undefined) {
-    const bytes = marshaledJsonBytes(provided);
+    const bytes = measuredBytes ?? marshaledJsonBytes(provided);
     if (bytes > MAX_PUBLISHER_PROVIDED_BYTES) problems.push(`/_meta/${PUBLISHER_PROVIDED_KEY} is ${bytes} bytes, at most ${MAX_PUBLISHER_PROVIDED_BYTES} are allowed`);
   }
   const remotes = Array.isArray(entry.remotes) ? (entry.remotes as { url?: unknown; variables?: Record<string, unknown> }[]) : [];
@@ -148,12 +148,13 @@ function registryRuleProblems(entry: Record<string, unknown>, flavor: RegistryFl
 /**
  * Every reason the registry of this flavor would refuse the entry: the official schema,
  * the strict overlay, and the rules checked in code. Empty: publishable.
+ * `publisherProvidedBytes`: the size of publisher-provided when the caller measured it already.
  */
-export function entryProblems(entry: unknown, flavor: RegistryFlavor): string[] {
+export function entryProblems(entry: unknown, flavor: RegistryFlavor, publisherProvidedBytes?: number): string[] {
   const { official, strict } = compiled();
   const problems = official(entry) ? [] : describeErrors(official.errors);
   const overlay = strict[flavor];
   if (!overlay(entry)) problems.push(...describeErrors(overlay.errors));
-  if (typeof entry === 'object' && entry !== null && !Array.isArray(entry)) problems.push(...registryRuleProblems(entry as Record<string, unknown>, flavor));
+  if (typeof entry === 'object' && entry !== null && !Array.isArray(entry)) problems.push(...registryRuleProblems(entry as Record<string, unknown>, flavor, publisherProvidedBytes));
   return [...new Set(problems)];
 }

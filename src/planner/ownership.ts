@@ -11,6 +11,7 @@
 // an entry back to the cluster. The record counts toward the registry's 4096-byte limit.
 
 import type { KubeObject } from '../kubernetes/objects.ts';
+import { compareRefs } from './contributions.ts';
 import type { ObjectRef } from './result.ts';
 import { OWNERSHIP_KEY, PUBLISHER_PROVIDED_KEY } from './server-entry.ts';
 
@@ -29,13 +30,16 @@ export function ownedSource(ref: ObjectRef, object: KubeObject): OwnedSource {
 }
 
 function compareSources(a: OwnedSource, b: OwnedSource): number {
-  return a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name) || a.kind.localeCompare(b.kind);
+  return compareRefs(a, b);
 }
 
 export function ownershipRecord(owner: string, sources: Iterable<OwnedSource>): OwnershipRecord {
-  const unique = new Map<string, OwnedSource>();
-  for (const source of sources) unique.set(`${source.kind}/${source.namespace}/${source.name}`, source);
-  return { owner, sources: [...unique.values()].sort(compareSources) };
+  const unique: OwnedSource[] = [];
+  for (const source of sources) {
+    const same = (other: OwnedSource) => other.kind === source.kind && other.namespace === source.namespace && other.name === source.name;
+    if (!unique.some(same)) unique.push(source);
+  }
+  return { owner, sources: unique.sort(compareSources) };
 }
 
 /** Does an entry (as read back from a registry) carry this owner's record? */

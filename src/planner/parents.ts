@@ -40,15 +40,16 @@ function conditionDetail(condition: Condition): string {
 
 function findStatus(route: HTTPRoute, parent: ResolvedParentRef, routeNamespace: string): RouteParentStatus[] {
   return (route.status?.parents ?? []).filter(
-    (status) => status.parentRef !== undefined && sameParentRef(resolveParentRef(status.parentRef, routeNamespace), parent),
+    // The name check first: resolving every status entry for every parentRef adds up.
+    (status) => status.parentRef?.name === parent.name && sameParentRef(resolveParentRef(status.parentRef, routeNamespace), parent),
   );
 }
 
 /** Why the route's status for this parent does not count, or undefined when it does. */
 export function statusProblem(route: HTTPRoute, parent: ResolvedParentRef, routeNamespace: string, controllerName: string): string | undefined {
-  const label = describeParentRef(parent);
   const statuses = findStatus(route, parent, routeNamespace);
   const status = statuses.find((s) => s.controllerName === controllerName);
+  const label = describeParentRef(parent);
   if (!status) {
     const other = statuses.find((s) => s.controllerName !== undefined)?.controllerName;
     return other

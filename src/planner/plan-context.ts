@@ -2,10 +2,10 @@
 // judgements (memoized per object) and the report of skips and warnings.
 
 import type { ClusterLookups } from '../cluster/lookups.ts';
-import { fullKey } from '../contract/keys.ts';
 import type { KubeObject } from '../kubernetes/objects.ts';
 import type { Judgements } from './judgements.ts';
 import type { PlanOptions } from './options.ts';
+import type { OriginCache } from './urls.ts';
 import { withoutObjectPrefix, type ObjectRef, type PlanReport } from './result.ts';
 
 export interface PlanContext {
@@ -13,9 +13,8 @@ export interface PlanContext {
   options: PlanOptions;
   judgements: Judgements;
   report: PlanReport;
+  origins: OriginCache;
 }
-
-export const REGISTRY_URL_KEY = fullKey('registry-url');
 
 export function isBeingDeleted(object: KubeObject): boolean {
   return !!object.metadata?.deletionTimestamp;
@@ -26,7 +25,7 @@ export function isBeingDeleted(object: KubeObject): boolean {
  * contract error (if any) the reason it is skipped. Returns false when it was skipped.
  */
 export function passesContract(context: PlanContext, object: KubeObject, ref: ObjectRef): boolean {
-  const { judgement } = context.judgements.of(object);
+  const judgement = context.judgements.of(object);
   const { defaultNamespace } = context.options;
   for (const warning of judgement.warnings) context.report.warn(ref, withoutObjectPrefix(warning.message, object, defaultNamespace));
   const error = judgement.errors[0];

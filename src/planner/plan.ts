@@ -15,6 +15,7 @@ import { resolvePlanOptions, type PlanOptions } from './options.ts';
 import type { PlanContext } from './plan-context.ts';
 import { PlanReport, type PlanResult } from './result.ts';
 import { routeExports } from './route-exports.ts';
+import { OriginCache } from './urls.ts';
 
 export interface PlanRun {
   /** Keep one across plans (e.g. in the publisher) so unchanged objects are not judged again. */
@@ -35,6 +36,7 @@ export function plan(input: ClusterLookups | Iterable<KubeObject>, options: Part
     options: resolved,
     judgements: new Judgements(contractOptions, run.judgementCache),
     report: new PlanReport(),
+    origins: new OriginCache(),
   };
   const direct = directExports(context);
   const routes = routeExports(context);

@@ -12,36 +12,41 @@ export const MAX_PUBLISHER_PROVIDED_BYTES = 4096;
  * The size the registry measures: Go's json.Marshal, which escapes `<`, `>`, `&`, U+2028 and
  * U+2029 as six-byte `\uXXXX` sequences where JSON.stringify writes them as they are.
  */
+const GO_ESCAPED = /[<>&\u2028\u2029]/g;
+
 export function marshaledJsonBytes(value: unknown): number {
-  const json = JSON.stringify(value);
+  const json = JSON.stringify(value) ?? '';
   let extra = 0;
-  for (const char of json) {
-    if (char === '<' || char === '>' || char === '&') extra += 5;
-    else if (char === '\u2028' || char === '\u2029') extra += 3;
-  }
+  // `<`, `>`, `&` grow from 1 to 6 bytes, U+2028 and U+2029 from 3 to 6.
+  for (const [char] of json.matchAll(GO_ESCAPED)) extra += char.charCodeAt(0) < 0x80 ? 5 : 3;
   return Buffer.byteLength(json, 'utf8') + extra;
 }
 
 export type PublisherProvidedResult =
-  | { value: PublisherProvided; warnings: string[] }
+  | { value: PublisherProvided; bytes: number; warnings: string[] }
   | { problem: string; warnings: string[] };
 
-function assemble(extensions: Map<string, ToolHiveServerExtensions>, ownership: OwnershipRecord): PublisherProvided {
-  return { [TOOLHIVE_PUBLISHER_KEY]: Object.fromEntries(extensions), [OWNERSHIP_KEY]: ownership };
+type ExtensionsByUrl = Record<string, ToolHiveServerExtensions>;
+
+function assemble(extensions: ExtensionsByUrl, ownership: OwnershipRecord): PublisherProvided {
+  return { [TOOLHIVE_PUBLISHER_KEY]: extensions, [OWNERSHIP_KEY]: ownership };
 }
 
-function without(extensions: Map<string, ToolHiveServerExtensions>, field: 'tool_definitions' | 'tools'): Map<string, ToolHiveServerExtensions> {
-  return new Map([...extensions].map(([url, extension]) => {
+function without(extensions: ExtensionsByUrl, field: 'tool_definitions' | 'tools'): ExtensionsByUrl {
+  const result: ExtensionsByUrl = {};
+  for (const [url, extension] of Object.entries(extensions)) {
     const { [field]: _dropped, ...rest } = extension;
-    return [url, rest as ToolHiveServerExtensions];
-  }));
+    result[url] = rest as ToolHiveServerExtensions;
+  }
+  return result;
 }
 
-function has(extensions: Map<string, ToolHiveServerExtensions>, field: 'tool_definitions' | 'tools'): boolean {
-  return [...extensions.values()].some((extension) => extension[field] !== undefined);
+function has(extensions: ExtensionsByUrl, field: 'tool_definitions' | 'tools'): boolean {
+  return Object.values(extensions).some((extension) => extension[field] !== undefined);
 }
 
-export function fitPublisherProvided(extensions: Map<string, ToolHiveServerExtensions>, ownership: OwnershipRecord): PublisherProvidedResult {
+/** `extensions` by remote URL; the ownership record is never cut. */
+export function fitPublisherProvided(extensions: ExtensionsByUrl, ownership: OwnershipRecord): PublisherProvidedResult {
   const warnings: string[] = [];
   let current = extensions;
   let value = assemble(current, ownership);
@@ -58,5 +63,5 @@ export function fitPublisherProvided(extensions: Map<string, ToolHiveServerExten
   if (bytes > MAX_PUBLISHER_PROVIDED_BYTES) {
     return { problem: `publisher-provided metadata is ${bytes} bytes even without tools, over the registry's limit of ${MAX_PUBLISHER_PROVIDED_BYTES}`, warnings };
   }
-  return { value, warnings };
+  return { value, bytes, warnings };
 }

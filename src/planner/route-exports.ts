@@ -40,8 +40,8 @@ function backendContribution(context: PlanContext, route: Contributor, backend: 
   const ref: ObjectRef = { kind: backend.kind, namespace: backend.namespace, name: backend.name };
   const label = `${backend.kind} ${backend.namespace}/${backend.name}`;
   if (isBeingDeleted(backend.resource)) return `${label} is being deleted`;
-  const { judgement, values } = judgements.of(backend.resource);
-  const error = judgement.errors[0];
+  const { errors, values } = judgements.of(backend.resource);
+  const error = errors[0];
   if (error) return `${label} has annotation errors: ${withoutObjectPrefix(error.message, backend.resource, options.defaultNamespace)}`;
   const remotes = remotesToBackend(origins, backend, route.ref.name);
   for (const warning of remotes.warnings) report.warn(route.ref, warning);
@@ -92,7 +92,7 @@ export function routeExports(context: PlanContext): RouteExports {
       report.skip(ref, 'backend is not a known MCP resource (to export a remote MCP server that ToolHive does not manage, set registry-name and registry-description)');
       continue;
     }
-    const origins = routeOrigins(route, ref.namespace, lookups);
+    const origins = routeOrigins(route, ref.namespace, lookups, context.origins);
     for (const warning of origins.warnings) report.warn(ref, warning);
     if (origins.origins.length === 0) {
       report.skip(ref, origins.problems.join('; '));

@@ -10,7 +10,7 @@ import { mcpEndpoint } from './mcp-endpoints.ts';
 import { attachedListeners } from './parents.ts';
 import { publicPathOfMatch, publicPathToEndpoint } from './paths.ts';
 import type { RemoteType } from './server-entry.ts';
-import { listenerOrigin, remoteUrl } from './urls.ts';
+import { OriginCache, remoteUrl } from './urls.ts';
 import type { RouteBackend } from '../toolhive/backends.ts';
 
 export interface RouteOrigins {
@@ -21,27 +21,27 @@ export interface RouteOrigins {
   problems: string[];
 }
 
-export function routeOrigins(route: HTTPRoute, routeNamespace: string, lookups: ClusterLookups): RouteOrigins {
+export function routeOrigins(route: HTTPRoute, routeNamespace: string, lookups: ClusterLookups, originCache: OriginCache = new OriginCache()): RouteOrigins {
   const { attachments, problems } = attachedListeners(route, routeNamespace, lookups);
-  const origins = new Set<string>();
+  const origins: string[] = [];
   const warnings: string[] = [];
   const failures = [...problems];
   for (const { gateway, gatewayLabel, listener, hosts } of attachments) {
     const result = hostsThroughListener(hosts, gateway, gatewayLabel);
     failures.push(...result.problems.map((problem) => `listener ${listener.name ?? '(unnamed)'} of ${gatewayLabel}: ${problem}`));
     for (const { host, warning } of result.hosts) {
-      const origin = listenerOrigin(listener, host);
+      const origin = originCache.of(listener, host);
       if ('problem' in origin) {
         failures.push(`listener ${listener.name ?? '(unnamed)'} of ${gatewayLabel}: ${origin.problem}`);
         continue;
       }
       if (warning) warnings.push(warning);
-      origins.add(origin.origin);
+      if (!origins.includes(origin.origin)) origins.push(origin.origin);
     }
   }
-  if (origins.size === 0) return { origins: [], warnings, problems: failures };
+  if (origins.length === 0) return { origins, warnings, problems: failures };
   // Some ways in work: the others are worth a look, not a skip.
-  return { origins: [...origins], warnings: [...warnings, ...failures.map((failure) => `no remote through it: ${failure}`)], problems: [] };
+  return { origins, warnings: [...warnings, ...failures.map((failure) => `no remote through it: ${failure}`)], problems: [] };
 }
 
 export interface RouteRemotes {

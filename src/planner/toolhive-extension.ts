@@ -28,18 +28,18 @@ export function toolhiveExtensions(
   resource: RegistryAnnotations | undefined,
   object: OwnedSource,
 ): ToolHiveServerExtensions {
-  const extensions: ToolHiveServerExtensions = { status: 'active', metadata: { kubernetes: object } };
+  // Fields are added in the order of discovery.md's example, `metadata` last.
+  const extensions = { status: 'active' } as ToolHiveServerExtensions;
   const tier = route?.tier ?? resource?.tier;
   if (tier === 'Official' || tier === 'Community') extensions.tier = tier;
   const tools = route?.tools ?? resource?.tools ?? resource?.toolsJson;
   if (tools && tools.length > 0) extensions.tools = [...tools];
-  const tags = [...(route?.tags ?? resource?.tags ?? [])];
+  const tags = route?.tags ?? resource?.tags;
   const category = route?.category ?? resource?.category;
-  if (category !== undefined && !tags.includes(category)) tags.push(category);
-  if (tags.length > 0) extensions.tags = tags;
+  if (category !== undefined && !tags?.includes(category)) extensions.tags = [...(tags ?? []), category];
+  else if (tags && tags.length > 0) extensions.tags = [...tags];
   if (resource?.toolDefinitions && resource.toolDefinitions.length > 0) extensions.tool_definitions = resource.toolDefinitions;
   if (tier === 'Partner') extensions.custom_metadata = { tier: 'Partner' };
-  // Keep `metadata` last so the documents read in the order of discovery.md's example.
-  const { metadata, ...rest } = extensions;
-  return { ...rest, metadata };
+  extensions.metadata = { kubernetes: object };
+  return extensions;
 }

@@ -17,10 +17,29 @@ function hostPart(host: string): string {
 
 /** `scheme://host[:port]` for a host reached through a listener. */
 export function listenerOrigin(listener: Listener, host: string): OriginResult {
-  const port = listener.port !== undefined ? `:${listener.port}` : '';
+  return originOf(schemeOf(listener), host, listener.port);
+}
+
+/**
+ * Remembers origins for one plan run: thousands of routes share a few Gateway hosts, and
+ * parsing a URL is the dearest step of the host walk.
+ */
+export class OriginCache {
+  private readonly origins = new Map<string, OriginResult>();
+
+  of(listener: Listener, host: string): OriginResult {
+    const key = `${schemeOf(listener)} ${host} ${listener.port ?? ''}`;
+    let origin = this.origins.get(key);
+    if (!origin) this.origins.set(key, (origin = listenerOrigin(listener, host)));
+    return origin;
+  }
+}
+
+function originOf(scheme: 'https' | 'http', host: string, listenerPort: number | undefined): OriginResult {
+  const port = listenerPort !== undefined ? `:${listenerPort}` : '';
   let url: URL;
   try {
-    url = new URL(`${schemeOf(listener)}://${hostPart(host)}${port}/`);
+    url = new URL(`${scheme}://${hostPart(host)}${port}/`);
   } catch {
     return { problem: `${JSON.stringify(host.slice(0, 64))} is not a valid host for a URL` };
   }
