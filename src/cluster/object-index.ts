@@ -6,8 +6,9 @@ import type { KubeObject } from '../kubernetes/objects.ts';
 import { CLUSTER_SCOPED_KINDS, type ClusterLookups } from './lookups.ts';
 
 export class ObjectIndex implements ClusterLookups {
-  private readonly byKey = new Map<string, KubeObject>();
-  // kind -> namespace -> key -> object ("" namespace for cluster-scoped kinds)
+  // kind -> namespace -> name -> object ("" namespace for cluster-scoped kinds). Nested maps,
+  // not one map of "kind/namespace/name" keys: the planner calls get() tens of thousands of
+  // times per plan, and building and hashing a key string each time was its dearest step.
   private readonly byKind = new Map<string, Map<string, Map<string, KubeObject>>>();
   private readonly defaultNamespace: string;
 
@@ -21,17 +22,17 @@ export class ObjectIndex implements ClusterLookups {
     const name = object.metadata?.name;
     if (!kind || !name) return;
     const namespace = CLUSTER_SCOPED_KINDS.has(kind) ? '' : object.metadata?.namespace || this.defaultNamespace;
-    const key = this.key(kind, namespace, name);
-    this.byKey.set(key, object);
     let ofKind = this.byKind.get(kind);
     if (!ofKind) this.byKind.set(kind, (ofKind = new Map()));
     let ofNamespace = ofKind.get(namespace);
     if (!ofNamespace) ofKind.set(namespace, (ofNamespace = new Map()));
-    ofNamespace.set(key, object);
+    ofNamespace.set(name, object);
   }
 
   get(kind: string, namespace: string, name: string): KubeObject | undefined {
-    return this.byKey.get(this.key(kind, namespace, name));
+    const ofKind = this.byKind.get(kind);
+    if (!ofKind) return undefined;
+    return ofKind.get(CLUSTER_SCOPED_KINDS.has(kind) ? '' : namespace)?.get(name);
   }
 
   list(kind: string, namespace?: string): readonly KubeObject[] {
@@ -41,9 +42,5 @@ export class ObjectIndex implements ClusterLookups {
       return [...ofKind.values()].flatMap((ofNamespace) => [...ofNamespace.values()]);
     }
     return [...(ofKind.get(namespace)?.values() ?? [])];
-  }
-
-  private key(kind: string, namespace: string, name: string): string {
-    return CLUSTER_SCOPED_KINDS.has(kind) ? `${kind}//${name}` : `${kind}/${namespace}/${name}`;
   }
 }

@@ -44,5 +44,6 @@ export function intersectHostnames(
 }
 
 function dedupe(hosts: string[]): string[] {
-  return [...new Set(hosts)];
+  if (hosts.length < 2) return hosts; // the common case; no Set per listener and route
+  return hosts.filter((host, index) => hosts.indexOf(host) === index);
 }
