@@ -5,8 +5,7 @@
 import type { RegistryAnnotations } from '../contract/registry-annotations.ts';
 import type { KubeObject } from '../kubernetes/objects.ts';
 import type { ObjectRef } from './result.ts';
-import type { Remote } from './server-entry.ts';
-import type { ToolHiveServerExtensions } from './toolhive-extension.ts';
+import type { RemoteType } from './server-entry.ts';
 
 /** An object whose annotations feed an entry. */
 export interface Contributor {
@@ -16,13 +15,6 @@ export interface Contributor {
   values: RegistryAnnotations;
   /** Exported objects appear in `skipped` when an entry they feed is skipped. */
   exported: boolean;
-}
-
-export interface RemoteContribution {
-  remote: Remote;
-  extensions: ToolHiveServerExtensions;
-  /** The object the remote comes from (the route, or the MCP resource for a direct remote). */
-  producer: ObjectRef;
 }
 
 export type ContributionKind = 'direct' | 'route' | 'route-only';
@@ -36,7 +28,14 @@ export interface Contribution {
   route?: Contributor;
   /** The MCP resource (direct and route contributions). */
   resource?: Contributor;
-  remotes: RemoteContribution[];
+  /** Remote URLs, all of one type. Kept lean: thousands of these live through a plan. */
+  type: RemoteType;
+  urls: string[];
+}
+
+/** The object the remotes come from: the route, or the MCP resource of a direct remote. */
+export function producerOf(contribution: Contribution): Contributor {
+  return contribution.route ?? contribution.resource!;
 }
 
 function compareText(a: string, b: string): number {

@@ -7,10 +7,8 @@ import { isMCPResource, MCP_KINDS, type MCPKind } from '../kubernetes/kinds.ts';
 import type { KubeObject, MCPResource } from '../kubernetes/objects.ts';
 import { compareRefs, type Contribution, type Contributor } from './contributions.ts';
 import { mcpTransport } from './mcp-endpoints.ts';
-import { ownedSource } from './ownership.ts';
 import { isBeingDeleted, passesContract, type PlanContext } from './plan-context.ts';
 import { objectRef, type ObjectRef } from './result.ts';
-import { toolhiveExtensions } from './toolhive-extension.ts';
 
 export interface DirectExports {
   contributions: Contribution[];
@@ -60,11 +58,8 @@ export function directExports(context: PlanContext): DirectExports {
       registryName: expandRegistryName(values.name ?? ref.name, ref.namespace, options.namePrefix),
       owningNamespace: ref.namespace,
       resource: contributor,
-      remotes: [{
-        remote: { type: transport, url: values.url },
-        extensions: toolhiveExtensions(undefined, values, ownedSource(ref, object)),
-        producer: ref,
-      }],
+      type: transport,
+      urls: [values.url],
     });
   }
   return result;

@@ -7,14 +7,14 @@ import { fullKey } from '../contract/keys.ts';
 import { fullNameProblem } from '../contract/registry-name.ts';
 import { VALUE_RULES } from '../contract/value-rules.ts';
 import type { MCPServer } from '../kubernetes/objects.ts';
-import { compareRefs, compareText, type Contribution, type Contributor, type RemoteContribution } from './contributions.ts';
+import { compareRefs, compareText, producerOf, type Contribution, type Contributor } from './contributions.ts';
 import { entryProblems } from './entry-schema.ts';
 import type { PlanOptions } from './options.ts';
 import { ownedSource, ownershipRecord } from './ownership.ts';
 import { fitPublisherProvided } from './publisher-provided.ts';
 import { describeRef, type PlanReport } from './result.ts';
 import { PUBLISHER_PROVIDED_KEY, SERVER_SCHEMA_URL, type ServerEntry } from './server-entry.ts';
-import type { ToolHiveServerExtensions } from './toolhive-extension.ts';
+import { toolhiveExtensions, type ToolHiveServerExtensions } from './toolhive-extension.ts';
 import { DEFAULT_VERSION, versionFromImage } from './versions.ts';
 
 type MetadataField = 'description' | 'title' | 'version' | 'icon';
@@ -67,14 +67,27 @@ function upstreamRejection(url: string): string | undefined {
   return [...outcome.errors, ...outcome.warnings][0];
 }
 
-function dedupeRemotes(contributions: Contribution[]): RemoteContribution[] {
-  const unique: RemoteContribution[] = [];
+interface EntryRemote {
+  url: string;
+  contribution: Contribution;
+}
+
+/** Remote URLs once each, the first contribution of a URL keeping it. */
+function dedupeRemotes(contributions: Contribution[]): EntryRemote[] {
+  const unique: EntryRemote[] = [];
   for (const contribution of contributions) {
-    for (const remote of contribution.remotes) {
-      if (!unique.some((other) => other.remote.url === remote.remote.url)) unique.push(remote);
+    for (const url of contribution.urls) {
+      if (!unique.some((other) => other.url === url)) unique.push({ url, contribution });
     }
   }
   return unique;
+}
+
+/** ToolHive's extension for the remotes of one contribution (shared by its URLs). */
+function extensionsOf(contribution: Contribution): ToolHiveServerExtensions {
+  // metadata.kubernetes is the MCP resource, or the route of a route-only export.
+  const object = contribution.resource ?? contribution.route!;
+  return toolhiveExtensions(contribution.route?.values, contribution.resource?.values, ownedSource(object.ref, object.object));
 }
 
 function buildEntry(name: string, group: Contribution[], options: PlanOptions, report: PlanReport): ServerEntry | undefined {
@@ -106,16 +119,21 @@ function buildEntry(name: string, group: Contribution[], options: PlanOptions, r
 
   let remotes = dedupeRemotes(ordered);
   if (options.flavor === 'upstream') {
-    remotes = remotes.filter(({ remote, producer }) => {
-      const rejection = upstreamRejection(remote.url);
-      if (rejection) report.warn(producer, `remote ${remote.url} left out for the upstream registry: it ${rejection}`);
+    remotes = remotes.filter(({ url, contribution }) => {
+      const rejection = upstreamRejection(url);
+      if (rejection) report.warn(producerOf(contribution).ref, `remote ${url} left out for the upstream registry: it ${rejection}`);
       return !rejection;
     });
     if (remotes.length === 0) return skip('no remote the upstream registry accepts (https only, no loopback hosts)');
   }
 
-  const extensions: Record<string, ToolHiveServerExtensions> = {};
-  for (const { remote, extensions: extension } of remotes) extensions[remote.url] = extension;
+  // Keyed by URL: a dictionary from the start (no hidden class per distinct set of URLs).
+  const extensions = Object.create(null) as Record<string, ToolHiveServerExtensions>;
+  let last: { contribution: Contribution; extension: ToolHiveServerExtensions } | undefined;
+  for (const { url, contribution } of remotes) {
+    if (last?.contribution !== contribution) last = { contribution, extension: extensionsOf(contribution) };
+    extensions[url] = last.extension;
+  }
   const ownership = ownershipRecord(options.owner, contributors.map((c) => ownedSource(c.ref, c.object)));
   const provided = fitPublisherProvided(extensions, ownership);
   for (const warning of provided.warnings) warnAll(warning);
@@ -128,7 +146,7 @@ function buildEntry(name: string, group: Contribution[], options: PlanOptions, r
     ...(title !== undefined ? { title } : {}),
     version,
     ...(icon !== undefined ? { icons: [{ src: icon }] } : {}),
-    remotes: remotes.map(({ remote }) => ({ type: remote.type, url: remote.url })),
+    remotes: remotes.map(({ url, contribution }) => ({ type: contribution.type, url })),
     _meta: { [PUBLISHER_PROVIDED_KEY]: provided.value },
   };
   const problems = entryProblems(entry, options.flavor, provided.bytes);
@@ -147,8 +165,8 @@ function warnSharedUrls(entries: ServerEntry[], groups: Map<string, Contribution
         continue;
       }
       for (const contribution of groups.get(entry.name) ?? []) {
-        for (const remote of contribution.remotes) {
-          if (remote.remote.url === url) report.warn(remote.producer, `remote ${url} is published under ${entry.name} and also under ${owner}; the upstream registry allows a remote URL under one name only`);
+        if (contribution.urls.includes(url)) {
+          report.warn(producerOf(contribution).ref, `remote ${url} is published under ${entry.name} and also under ${owner}; the upstream registry allows a remote URL under one name only`);
         }
       }
     }

@@ -7,11 +7,9 @@ import { isHTTPRoute } from '../kubernetes/kinds.ts';
 import type { HTTPRoute } from '../kubernetes/objects.ts';
 import { resolveRouteBackends, type RouteBackend } from '../toolhive/backends.ts';
 import { compareRefs, refKey, type Contribution, type Contributor } from './contributions.ts';
-import { ownedSource } from './ownership.ts';
 import { isBeingDeleted, passesContract, type PlanContext } from './plan-context.ts';
 import { objectRef, withoutObjectPrefix, type ObjectRef } from './result.ts';
-import { remotesToBackend, routeOnlyRemotes, routeOrigins, type RouteRemotes } from './route-remotes.ts';
-import { toolhiveExtensions } from './toolhive-extension.ts';
+import { remotesToBackend, routeOnlyRemotes, routeOrigins } from './route-remotes.ts';
 
 export interface RouteExports {
   contributions: Contribution[];
@@ -54,12 +52,9 @@ function backendContribution(context: PlanContext, route: Contributor, backend: 
     owningNamespace: backend.namespace,
     route,
     resource,
-    remotes: remoteContributions(remotes, route, toolhiveExtensions(route.values, values, ownedSource(ref, backend.resource))),
+    type: remotes.type,
+    urls: remotes.urls,
   };
-}
-
-function remoteContributions(remotes: RouteRemotes, route: Contributor, extensions: ReturnType<typeof toolhiveExtensions>): Contribution['remotes'] {
-  return remotes.urls.map((url) => ({ remote: { type: remotes.type, url }, extensions, producer: route.ref }));
 }
 
 function routeOnlyContribution(context: PlanContext, route: Contributor, origins: string[]): Contribution | string {
@@ -72,7 +67,8 @@ function routeOnlyContribution(context: PlanContext, route: Contributor, origins
     registryName: expandRegistryName(route.values.name!, route.ref.namespace, options.namePrefix),
     owningNamespace: route.ref.namespace,
     route,
-    remotes: remoteContributions(remotes, route, toolhiveExtensions(route.values, undefined, ownedSource(route.ref, route.object))),
+    type: remotes.type,
+    urls: remotes.urls,
   };
 }
 
