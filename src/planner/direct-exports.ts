@@ -8,7 +8,8 @@ import type { KubeObject, MCPResource } from '../kubernetes/objects.ts';
 import { compareRefs, type Contribution, type Contributor } from './contributions.ts';
 import { mcpTransport } from './mcp-endpoints.ts';
 import { isBeingDeleted, passesContract, type PlanContext } from './plan-context.ts';
-import { objectRef, type ObjectRef } from './result.ts';
+import type { DirectWalk } from './plan-cache.ts';
+import { objectRef, PlanReport, type ObjectRef } from './result.ts';
 
 export interface DirectExports {
   contributions: Contribution[];
@@ -30,37 +31,47 @@ export function mcpResources(context: PlanContext): { kind: MCPKind; object: Kub
     .sort((a, b) => compareRefs(a.ref, b.ref));
 }
 
+/** One MCP resource: a direct contribution, or the need for a route, or nothing. */
+function walkResource(context: PlanContext, kind: MCPKind, object: KubeObject, ref: ObjectRef): DirectWalk {
+  const { options, judgements } = context;
+  const report = new PlanReport();
+  const { applies, hasUrl, values } = judgements.of(object);
+  if (!applies) return { report };
+  if (values.export !== true) {
+    if (hasUrl) report.skip(ref, 'has registry-url but not registry-export: "true", so it is not exported');
+    return { report };
+  }
+  if (!passesContract({ ...context, report }, object, ref)) return { report };
+  const contributor: Contributor = { object, ref, values, exported: true };
+  if (values.url === undefined) return { report, withoutUrl: contributor };
+  const transport = mcpTransport(kind, object as MCPResource);
+  if (typeof transport !== 'string') {
+    report.skip(ref, transport.problem);
+    return { report };
+  }
+  const contribution: Contribution = {
+    kind: 'direct',
+    registryName: expandRegistryName(values.name ?? ref.name, ref.namespace, options.namePrefix),
+    owningNamespace: ref.namespace,
+    resource: contributor,
+    type: transport,
+    urls: [values.url],
+  };
+  return { report, contribution };
+}
+
 export function directExports(context: PlanContext): DirectExports {
-  const { options, report, judgements } = context;
   const result: DirectExports = { contributions: [], withoutUrl: [] };
   for (const { kind, object, ref } of mcpResources(context)) {
-    const { applies, hasUrl, values } = judgements.of(object);
-    if (!applies) continue;
-    if (values.export !== true) {
-      if (hasUrl) {
-        report.skip(ref, 'has registry-url but not registry-export: "true", so it is not exported');
-      }
-      continue;
+    // A direct remote depends on the resource alone (and the options): remembered by identity.
+    let walk = context.cache?.directWalks.get(object);
+    if (!walk) {
+      walk = walkResource(context, kind, object, ref);
+      context.cache?.directWalks.set(object, walk);
     }
-    if (!passesContract(context, object, ref)) continue;
-    const contributor: Contributor = { object, ref, values, exported: true };
-    if (values.url === undefined) {
-      result.withoutUrl.push(contributor);
-      continue;
-    }
-    const transport = mcpTransport(kind, object as MCPResource);
-    if (typeof transport !== 'string') {
-      report.skip(ref, transport.problem);
-      continue;
-    }
-    result.contributions.push({
-      kind: 'direct',
-      registryName: expandRegistryName(values.name ?? ref.name, ref.namespace, options.namePrefix),
-      owningNamespace: ref.namespace,
-      resource: contributor,
-      type: transport,
-      urls: [values.url],
-    });
+    context.report.replay(walk.report);
+    if (walk.contribution) result.contributions.push(walk.contribution);
+    if (walk.withoutUrl) result.withoutUrl.push(walk.withoutUrl);
   }
   return result;
 }

@@ -11,8 +11,9 @@ import { compareRefs, compareText, producerOf, type Contribution, type Contribut
 import { entryProblems } from './entry-schema.ts';
 import type { PlanOptions } from './options.ts';
 import { ownedSource, ownershipRecord } from './ownership.ts';
+import type { EntryMemory, PlanCache } from './plan-cache.ts';
 import { fitPublisherProvided } from './publisher-provided.ts';
-import { describeRef, type PlanReport } from './result.ts';
+import { describeRef, PlanReport } from './result.ts';
 import { PUBLISHER_PROVIDED_KEY, SERVER_SCHEMA_URL, type ServerEntry } from './server-entry.ts';
 import { toolhiveExtensions, type ToolHiveServerExtensions } from './toolhive-extension.ts';
 import { DEFAULT_VERSION, versionFromImage } from './versions.ts';
@@ -173,7 +174,15 @@ function warnSharedUrls(entries: ServerEntry[], groups: Map<string, Contribution
   }
 }
 
-export function buildEntries(contributions: Contribution[], options: PlanOptions, report: PlanReport): ServerEntry[] {
+function sameGroup(a: readonly Contribution[], b: readonly Contribution[]): boolean {
+  return a.length === b.length && a.every((contribution, index) => contribution === b[index]);
+}
+
+/**
+ * One entry per final name. With a cache, an entry whose contributions are the very same
+ * as in the last plan is taken from it (with its skips and warnings).
+ */
+export function buildEntries(contributions: Contribution[], options: PlanOptions, report: PlanReport, cache?: PlanCache): ServerEntry[] {
   const groups = new Map<string, Contribution[]>();
   for (const contribution of contributions) {
     const group = groups.get(contribution.registryName);
@@ -181,10 +190,21 @@ export function buildEntries(contributions: Contribution[], options: PlanOptions
     else groups.set(contribution.registryName, [contribution]);
   }
   const entries: ServerEntry[] = [];
+  const remembered = new Map<string, EntryMemory>();
   for (const name of [...groups.keys()].sort(compareText)) {
-    const entry = buildEntry(name, groups.get(name)!, options, report);
-    if (entry) entries.push(entry);
+    const group = groups.get(name)!;
+    let memory = cache?.entries.get(name);
+    if (!memory || !sameGroup(memory.group, group)) {
+      const entryReport = cache ? new PlanReport() : report;
+      memory = { group, report: entryReport, entry: buildEntry(name, group, options, entryReport) };
+    }
+    if (cache) {
+      report.replay(memory.report);
+      remembered.set(name, memory);
+    }
+    if (memory.entry) entries.push(memory.entry);
   }
+  if (cache) cache.entries = remembered;
   warnSharedUrls(entries, groups, report);
   return entries;
 }

@@ -3,7 +3,7 @@
 export { plan, type PlanRun } from './plan.ts';
 export { DEFAULT_PLAN_OPTIONS, isRegistryFlavor, REGISTRY_FLAVORS, resolvePlanOptions, type PlanOptions, type RegistryFlavor } from './options.ts';
 export type { ObjectRef, PlanResult, PlanWarning, SkippedObject } from './result.ts';
-export { newJudgementCache, type JudgementCache } from './judgements.ts';
+export { PlanCache } from './plan-cache.ts';
 export { entryProblems, officialSchemaProblems } from './entry-schema.ts';
 export { isOwnedBy, type OwnershipRecord, type OwnedSource } from './ownership.ts';
 export {

@@ -5,6 +5,7 @@ import type { ClusterLookups } from '../cluster/lookups.ts';
 import type { KubeObject } from '../kubernetes/objects.ts';
 import type { Judgements } from './judgements.ts';
 import type { PlanOptions } from './options.ts';
+import type { PlanCache } from './plan-cache.ts';
 import type { OriginCache } from './urls.ts';
 import { withoutObjectPrefix, type ObjectRef, type PlanReport } from './result.ts';
 
@@ -14,6 +15,8 @@ export interface PlanContext {
   judgements: Judgements;
   report: PlanReport;
   origins: OriginCache;
+  /** Memory of earlier plans (publisher); absent for a one-off plan. */
+  cache?: PlanCache;
 }
 
 export function isBeingDeleted(object: KubeObject): boolean {

@@ -10,16 +10,20 @@ import type { KubeObject } from '../kubernetes/objects.ts';
 import { refKey } from './contributions.ts';
 import { directExports } from './direct-exports.ts';
 import { buildEntries } from './entries.ts';
-import { Judgements, type JudgementCache } from './judgements.ts';
+import { Judgements } from './judgements.ts';
 import { resolvePlanOptions, type PlanOptions } from './options.ts';
+import type { PlanCache } from './plan-cache.ts';
 import type { PlanContext } from './plan-context.ts';
 import { PlanReport, type PlanResult } from './result.ts';
 import { routeExports } from './route-exports.ts';
 import { OriginCache } from './urls.ts';
 
 export interface PlanRun {
-  /** Keep one across plans (e.g. in the publisher) so unchanged objects are not judged again. */
-  judgementCache?: JudgementCache;
+  /**
+   * Keep one across plans (the publisher does) so what did not change is not worked out
+   * again. The result is the same with or without it.
+   */
+  cache?: PlanCache;
 }
 
 function isClusterLookups(input: ClusterLookups | Iterable<KubeObject>): input is ClusterLookups {
@@ -31,12 +35,15 @@ export function plan(input: ClusterLookups | Iterable<KubeObject>, options: Part
   const resolved = resolvePlanOptions(options);
   const lookups = isClusterLookups(input) ? input : new ObjectIndex(input, resolved.defaultNamespace);
   const contractOptions = { namePrefix: resolved.namePrefix, referentialChecks: 'deny' as const, defaultNamespace: resolved.defaultNamespace };
+  const { cache } = run;
+  cache?.useOptions(JSON.stringify(resolved));
   const context: PlanContext = {
     lookups,
     options: resolved,
-    judgements: new Judgements(contractOptions, run.judgementCache),
+    judgements: new Judgements(contractOptions, cache?.judgements),
     report: new PlanReport(),
     origins: new OriginCache(),
+    ...(cache ? { cache } : {}),
   };
   const direct = directExports(context);
   const routes = routeExports(context);
@@ -45,6 +52,7 @@ export function plan(input: ClusterLookups | Iterable<KubeObject>, options: Part
       context.report.skip(resource.ref, 'registry-export is "true" but it has no registry-url and no exported HTTPRoute publishes it');
     }
   }
-  const entries = buildEntries([...direct.contributions, ...routes.contributions], resolved, context.report);
-  return { entries, skipped: context.report.skipped, warnings: context.report.warnings };
+  const entries = buildEntries([...direct.contributions, ...routes.contributions], resolved, context.report, cache);
+  // Copies: an empty report answers with a shared empty array.
+  return { entries, skipped: [...context.report.skipped], warnings: [...context.report.warnings] };
 }

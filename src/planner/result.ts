@@ -40,24 +40,44 @@ export function withoutObjectPrefix(message: string, object: KubeObject, default
   return message.startsWith(prefix) ? message.slice(prefix.length) : message;
 }
 
-/** Collects skips and warnings; the same line for the same object is kept once. */
+const NONE: readonly never[] = Object.freeze([]);
+
+/**
+ * Collects skips and warnings; the same line for the same object is kept once. Thousands
+ * of these are remembered between plans (one per route walk), so an empty one holds nothing.
+ */
 export class PlanReport {
-  readonly skipped: SkippedObject[] = [];
-  readonly warnings: PlanWarning[] = [];
-  private readonly seen = new Set<string>();
+  private skips: SkippedObject[] | undefined;
+  private warns: PlanWarning[] | undefined;
+  private seen: Set<string> | undefined;
+
+  get skipped(): readonly SkippedObject[] {
+    return this.skips ?? NONE;
+  }
+
+  get warnings(): readonly PlanWarning[] {
+    return this.warns ?? NONE;
+  }
 
   skip(ref: ObjectRef, reason: string): void {
-    if (this.once('skip', ref, reason)) this.skipped.push({ ...ref, reason });
+    if (this.once('skip', ref, reason)) (this.skips ??= []).push({ ...ref, reason });
   }
 
   warn(ref: ObjectRef, message: string): void {
-    if (this.once('warn', ref, message)) this.warnings.push({ ...ref, message });
+    if (this.once('warn', ref, message)) (this.warns ??= []).push({ ...ref, message });
+  }
+
+  /** Add the lines of another report (e.g. one remembered from an earlier plan). */
+  replay(other: PlanReport): void {
+    for (const { reason, ...ref } of other.skipped) this.skip(ref, reason);
+    for (const { message, ...ref } of other.warnings) this.warn(ref, message);
   }
 
   private once(what: string, ref: ObjectRef, text: string): boolean {
     const key = `${what}\u0000${ref.kind}\u0000${ref.namespace}\u0000${ref.name}\u0000${text}`;
-    if (this.seen.has(key)) return false;
-    this.seen.add(key);
+    const seen = (this.seen ??= new Set());
+    if (seen.has(key)) return false;
+    seen.add(key);
     return true;
   }
 }

@@ -8,7 +8,9 @@ import type { HTTPRoute } from '../kubernetes/objects.ts';
 import { resolveRouteBackends, type RouteBackend } from '../toolhive/backends.ts';
 import { compareRefs, refKey, type Contribution, type Contributor } from './contributions.ts';
 import { isBeingDeleted, passesContract, type PlanContext } from './plan-context.ts';
-import { objectRef, withoutObjectPrefix, type ObjectRef } from './result.ts';
+import type { RouteWalk } from './plan-cache.ts';
+import { answersHold, RecordedLookups } from './recorded-lookups.ts';
+import { objectRef, PlanReport, withoutObjectPrefix, type ObjectRef } from './result.ts';
 import { remotesToBackend, routeOnlyRemotes, routeOrigins } from './route-remotes.ts';
 
 export interface RouteExports {
@@ -72,38 +74,58 @@ function routeOnlyContribution(context: PlanContext, route: Contributor, origins
   };
 }
 
-export function routeExports(context: PlanContext): RouteExports {
+/** One route's contributions; skips and warnings go to `context.report`. */
+function walkRoute(context: PlanContext, route: HTTPRoute, ref: ObjectRef): Contribution[] {
   const { lookups, report } = context;
+  if (!passesContract(context, route, ref)) return [];
+  const contributor = routeContributor(context, route, ref);
+  const resolution = resolveRouteBackends(route, ref.namespace, lookups);
+  if (resolution.ambiguous) {
+    report.skip(ref, `ambiguous backend: ${resolution.ambiguous}`);
+    return [];
+  }
+  const routeOnly = resolution.backends.length === 0;
+  if (routeOnly && !(contributor.values.name && contributor.values.description)) {
+    report.skip(ref, 'backend is not a known MCP resource (to export a remote MCP server that ToolHive does not manage, set registry-name and registry-description)');
+    return [];
+  }
+  const origins = routeOrigins(route, ref.namespace, lookups, context.origins);
+  for (const warning of origins.warnings) report.warn(ref, warning);
+  if (origins.origins.length === 0) {
+    report.skip(ref, origins.problems.join('; '));
+    return [];
+  }
+  const outcomes = routeOnly
+    ? [routeOnlyContribution(context, contributor, origins.origins)]
+    : resolution.backends.map((backend) => backendContribution(context, contributor, backend, origins.origins));
+  const problems = outcomes.filter((outcome): outcome is string => typeof outcome === 'string');
+  const contributions = outcomes.filter((outcome): outcome is Contribution => typeof outcome !== 'string');
+  if (contributions.length === 0) {
+    report.skip(ref, problems.join('; '));
+    return [];
+  }
+  for (const problem of problems) report.warn(ref, `no remote for it: ${problem}`);
+  return contributions;
+}
+
+/** The walk of a route, remembered from an earlier plan while its look-ups answer the same. */
+function rememberedWalk(context: PlanContext, route: HTTPRoute, ref: ObjectRef): RouteWalk {
+  const remembered = context.cache?.routeWalks.get(route);
+  if (remembered && answersHold(remembered.answers, context.lookups)) return remembered;
+  const lookups = new RecordedLookups(context.lookups);
+  const report = new PlanReport();
+  const contributions = walkRoute({ ...context, lookups, report }, route, ref);
+  const walk: RouteWalk = { answers: lookups.answers, report, contributions };
+  context.cache?.routeWalks.set(route, walk);
+  return walk;
+}
+
+export function routeExports(context: PlanContext): RouteExports {
   const result: RouteExports = { contributions: [], publishedResources: new Set() };
   for (const { route, ref } of exportedRoutes(context)) {
-    if (!passesContract(context, route, ref)) continue;
-    const contributor = routeContributor(context, route, ref);
-    const resolution = resolveRouteBackends(route, ref.namespace, lookups);
-    if (resolution.ambiguous) {
-      report.skip(ref, `ambiguous backend: ${resolution.ambiguous}`);
-      continue;
-    }
-    const routeOnly = resolution.backends.length === 0;
-    if (routeOnly && !(contributor.values.name && contributor.values.description)) {
-      report.skip(ref, 'backend is not a known MCP resource (to export a remote MCP server that ToolHive does not manage, set registry-name and registry-description)');
-      continue;
-    }
-    const origins = routeOrigins(route, ref.namespace, lookups, context.origins);
-    for (const warning of origins.warnings) report.warn(ref, warning);
-    if (origins.origins.length === 0) {
-      report.skip(ref, origins.problems.join('; '));
-      continue;
-    }
-    const outcomes = routeOnly
-      ? [routeOnlyContribution(context, contributor, origins.origins)]
-      : resolution.backends.map((backend) => backendContribution(context, contributor, backend, origins.origins));
-    const problems = outcomes.filter((outcome): outcome is string => typeof outcome === 'string');
-    const contributions = outcomes.filter((outcome): outcome is Contribution => typeof outcome !== 'string');
-    if (contributions.length === 0) {
-      report.skip(ref, problems.join('; '));
-      continue;
-    }
-    for (const problem of problems) report.warn(ref, `no remote for it: ${problem}`);
+    const walk = context.cache ? rememberedWalk(context, route, ref) : undefined;
+    const contributions = walk ? walk.contributions : walkRoute(context, route, ref);
+    if (walk) context.report.replay(walk.report);
     for (const contribution of contributions) {
       result.contributions.push(contribution);
       if (contribution.resource) result.publishedResources.add(refKey(contribution.resource.ref));

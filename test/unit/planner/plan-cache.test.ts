@@ -1,0 +1,121 @@
+// Re-planning with a PlanCache gives exactly what a fresh plan gives, whatever changed in
+// between: random sequences of changes to Gateways, GatewayClasses, Namespaces, Services,
+// routes and MCP resources (objects replaced, added or removed, as informer caches do).
+
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { ObjectIndex } from '../../../src/cluster/object-index.ts';
+import type { Gateway, HTTPRoute, KubeObject } from '../../../src/kubernetes/objects.ts';
+import { PlanCache } from '../../../src/planner/plan-cache.ts';
+import { plan } from '../../../src/planner/plan.ts';
+import { acceptedBy, annotations, backendTo, gateway, gatewayClass, http, https, mcpServer, namespace, remoteProxy, route } from './fixtures.ts';
+
+const selector = { namespaces: { from: 'Selector', selector: { matchLabels: { exposed: 'yes' } } } };
+
+function baseWorld(): KubeObject[] {
+  return [
+    gatewayClass(),
+    gateway(),
+    gateway({ name: 'internal', listeners: [http({ allowedRoutes: selector }), https({ hostname: '*.example.com' })], addresses: [{ type: 'Hostname', value: 'gw.example.com' }] }),
+    namespace('mcp', { exposed: 'yes' }),
+    mcpServer('mcp', 'github'),
+    mcpServer('mcp', 'jira', { spec: { transport: 'sse' } }),
+    remoteProxy('mcp', 'notion', { annotations: annotations({ 'registry-description': 'Notion' }) }),
+    mcpServer('mcp', 'direct', { annotations: annotations({ 'registry-export': 'true', 'registry-url': 'https://direct.example.com/mcp', 'registry-description': 'Direct' }) }),
+    route({ parentRefs: [{ name: 'public', namespace: 'infra' }, { name: 'internal', namespace: 'infra' }] }),
+    route({ name: 'both', hostnames: ['both.example.com'], rules: [backendTo('mcp-jira-proxy'), backendTo('mcp-notion-remote-proxy', { matches: [{ path: { type: 'PathPrefix', value: '/notion' } }], filters: [{ type: 'URLRewrite', urlRewrite: { path: { type: 'ReplacePrefixMatch', replacePrefixMatch: '/' } } }] })] }),
+    route({ name: 'docs', hostnames: [], parentRefs: [{ name: 'internal', namespace: 'infra' }], annotations: annotations({ 'registry-export': 'true', 'registry-name': 'docs', 'registry-description': 'Docs' }), rules: [backendTo('plain')] }),
+    route({ name: 'same-name', hostnames: ['other.example.com'], annotations: annotations({ 'registry-export': 'true', 'registry-name': 'direct', 'registry-title': 'Same' }), rules: [backendTo('mcp-github-proxy')] }),
+  ];
+}
+
+type Change = (objects: KubeObject[]) => KubeObject[];
+
+function replace(kind: string, name: string, edit: (copy: any) => void): Change {
+  return (objects) => objects.map((object) => {
+    if (object.kind !== kind || object.metadata?.name !== name) return object;
+    const copy = structuredClone(object);
+    edit(copy);
+    return copy;
+  });
+}
+
+const remove = (kind: string, name: string): Change => (objects) => objects.filter((o) => o.kind !== kind || o.metadata?.name !== name);
+const add = (object: () => KubeObject): Change => (objects) => [...objects.filter((o) => o.kind !== object().kind || o.metadata?.name !== object().metadata?.name), object()];
+
+const CHANGES: [string, Change][] = [
+  ['Gateway listener hostname', replace('Gateway', 'public', (g: Gateway) => { for (const listener of g.spec!.listeners!) listener.hostname = '*.other.net'; })],
+  ['Gateway listener for any host again', replace('Gateway', 'public', (g: Gateway) => { for (const listener of g.spec!.listeners!) delete listener.hostname; })],
+  ['Gateway port', replace('Gateway', 'internal', (g: Gateway) => { for (const listener of g.spec!.listeners!) listener.port = 8443; })],
+  ['Gateway addresses', replace('Gateway', 'internal', (g: Gateway) => { g.status!.addresses = [{ type: 'Hostname', value: 'lb.example.com' }]; })],
+  ['Gateway removed', remove('Gateway', 'internal')],
+  ['Gateway added back', add(() => gateway({ name: 'internal', listeners: [http()] }))],
+  ['GatewayClass controller', replace('GatewayClass', 'public', (c) => { c.spec.controllerName = 'other.example.com/x'; })],
+  ['GatewayClass back', add(() => gatewayClass())],
+  ['Namespace removed', remove('Namespace', 'mcp')],
+  ['Namespace relabelled', add(() => namespace('mcp', { exposed: 'no' }))],
+  ['Namespace back', add(() => namespace('mcp', { exposed: 'yes' }))],
+  ['Service owned by another MCPServer', add(() => ({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'mcp-github-proxy', namespace: 'mcp', ownerReferences: [{ kind: 'MCPServer', name: 'jira', controller: true }] } }))],
+  ['Service removed', remove('Service', 'mcp-github-proxy')],
+  ['route status stale', replace('HTTPRoute', 'github', (r: HTTPRoute) => { r.metadata!.generation = 7; })],
+  ['route status fresh', replace('HTTPRoute', 'github', (r: HTTPRoute) => { r.status = { parents: r.spec!.parentRefs!.map((ref) => acceptedBy(ref, r.metadata!.generation)) }; })],
+  ['route description', replace('HTTPRoute', 'both', (r: HTTPRoute) => { r.metadata!.annotations![`toolhive.stacklok.dev/registry-description`] = 'Changed'; })],
+  ['route hostnames', replace('HTTPRoute', 'both', (r: HTTPRoute) => { r.spec!.hostnames = ['x.example.com', 'y.example.com']; })],
+  ['route not exported', replace('HTTPRoute', 'docs', (r: HTTPRoute) => { r.metadata!.annotations![`toolhive.stacklok.dev/registry-export`] = 'false'; })],
+  ['route exported again', replace('HTTPRoute', 'docs', (r: HTTPRoute) => { r.metadata!.annotations![`toolhive.stacklok.dev/registry-export`] = 'true'; })],
+  ['route deleted', remove('HTTPRoute', 'same-name')],
+  ['route being deleted', replace('HTTPRoute', 'github', (r: HTTPRoute) => { r.metadata!.deletionTimestamp = '2026-01-01T00:00:00Z'; })],
+  ['MCPServer transport', replace('MCPServer', 'github', (s) => { s.spec.transport = 'sse'; })],
+  ['MCPServer description removed', replace('MCPServer', 'jira', (s) => { delete s.metadata.annotations['toolhive.stacklok.dev/registry-description']; })],
+  ['MCPServer bad annotation', replace('MCPServer', 'github', (s) => { s.metadata.annotations['toolhive.stacklok.dev/registry-tier'] = 'Gold'; })],
+  ['MCPServer removed', remove('MCPServer', 'jira')],
+  ['MCPServer added back', add(() => mcpServer('mcp', 'jira', { spec: { transport: 'sse' } }))],
+  ['remote proxy URL', replace('MCPRemoteProxy', 'notion', (p) => { p.spec.remoteUrl = 'https://mcp.notion.com/v2/mcp'; })],
+  ['direct export URL', replace('MCPServer', 'direct', (s) => { s.metadata.annotations['toolhive.stacklok.dev/registry-url'] = 'http://localhost/mcp'; })],
+];
+
+describe('PlanCache', () => {
+  it('re-plans exactly like a fresh plan after any sequence of changes', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: CHANGES.length - 1 }), { minLength: 1, maxLength: 12 }), fc.constantFrom('toolhive' as const, 'upstream' as const), (steps, flavor) => {
+        const cache = new PlanCache();
+        let objects = baseWorld();
+        expect(plan(new ObjectIndex(objects), { flavor }, { cache })).toEqual(plan(objects, { flavor }));
+        for (const step of steps) {
+          objects = CHANGES[step]![1](objects);
+          const cached = plan(new ObjectIndex(objects), { flavor }, { cache });
+          expect(cached, `after ${steps.map((s) => CHANGES[s]![0]).join(', ')}`).toEqual(plan(objects, { flavor }));
+        }
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('reuses what did not change: entries of untouched names are the same objects', () => {
+    const cache = new PlanCache();
+    const objects = baseWorld();
+    const first = plan(new ObjectIndex(objects), {}, { cache });
+    const second = plan(new ObjectIndex(CHANGES.find(([name]) => name === 'route description')![1](objects)), {}, { cache });
+    const byName = (result: typeof first) => new Map(result.entries.map((entry) => [entry.name, entry]));
+    expect(byName(second).get('com.toolhive.k8s.mcp/github')).toBe(byName(first).get('com.toolhive.k8s.mcp/github'));
+    expect(byName(second).get('com.toolhive.k8s.mcp/jira')).not.toBe(byName(first).get('com.toolhive.k8s.mcp/jira'));
+    expect(byName(second).get('com.toolhive.k8s.mcp/jira')!.description).toBe('Changed');
+  });
+
+  it('starts over when the options change', () => {
+    const cache = new PlanCache();
+    const objects = baseWorld();
+    plan(objects, {}, { cache });
+    expect(plan(objects, { namePrefix: 'io.github.acme.{namespace}' }, { cache })).toEqual(plan(objects, { namePrefix: 'io.github.acme.{namespace}' }));
+    expect(plan(objects, { owner: 'eu-1' }, { cache })).toEqual(plan(objects, { owner: 'eu-1' }));
+  });
+
+  it('each change is visible (the base world is not trivial)', () => {
+    const fresh = plan(baseWorld());
+    expect(fresh.entries.length).toBeGreaterThanOrEqual(4);
+    for (const [name, change] of CHANGES) {
+      if (name.endsWith('back') || name.endsWith('again') || name.endsWith('fresh') || name.startsWith('Service removed')) continue;
+      expect(plan(change(baseWorld())), name).not.toEqual(fresh);
+    }
+  });
+});
