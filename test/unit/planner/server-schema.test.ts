@@ -1,7 +1,7 @@
 // The vendored server.json schema is the official file, unchanged, and the validation built
 // on it accepts the registry's own examples and refuses what the registry refuses.
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { entryProblems, officialSchemaProblems } from '../../../src/planner/entry-schema.ts';
@@ -14,6 +14,12 @@ describe('vendored server.schema.json', () => {
     const vendored = readFileSync(`${repoRoot}src/planner/schema/server.schema.json`);
     const official = readFileSync(`${reference}server.schema.json`);
     expect(vendored.equals(official)).toBe(true);
+  });
+
+  it('is emitted into dist with the same content when built (tsc re-indents JSON)', () => {
+    const built = `${repoRoot}dist/planner/schema/server.schema.json`;
+    if (!existsSync(built)) return; // `npm test` builds first; a bare vitest run may not have built
+    expect(JSON.parse(readFileSync(built, 'utf8'))).toEqual(JSON.parse(readFileSync(`${reference}server.schema.json`, 'utf8')));
   });
 
   it.each(['example-remote.server.json', 'example-remote-and-package.server.json', 'example-remote-url-template.server.json'])(
