@@ -298,6 +298,23 @@ describe('skip reasons', () => {
     expect(skipsOf(result).map((line, i) => (skips[i] && line.startsWith(skips[i]!) ? skips[i] : line))).toEqual(skips);
   });
 
+  it('a direct URL the registry would reject (an undeclared {variable})', () => {
+    const server = mcpServer('mcp', 'github', { annotations: annotations({ 'registry-export': 'true', 'registry-url': 'https://mcp.example.com/{tenant}/mcp', 'registry-description': 'x' }) });
+    expect(skipsOf(planValid([server]))).toEqual([
+      'MCPServer mcp/github: entry com.toolhive.k8s.mcp/github: the registry would reject the entry: /remotes/0/url uses {tenant}, which variables does not declare',
+    ]);
+  });
+
+  it('a direct export of an MCPServer with an unknown transport', () => {
+    const server = mcpServer('mcp', 'github', { spec: { transport: 'grpc' }, annotations: annotations({ 'registry-export': 'true', 'registry-url': 'https://mcp.example.com/mcp', 'registry-description': 'x' }) });
+    expect(skipsOf(planValid([server]))).toEqual(['MCPServer mcp/github: spec.transport "grpc" is not stdio, sse or streamable-http']);
+  });
+
+  it('a Gateway address that is not a host', () => {
+    const result = planValid([...world(mcpServer('mcp', 'github')), gateway({ addresses: [{ type: 'IPAddress', value: 'not a host' }] }), route({ hostnames: [] })]);
+    expect(skipsOf(result)).toEqual(['HTTPRoute mcp/github: listener https of Gateway infra/public: "not a host" is not a valid host for a URL']);
+  });
+
   it('an exported resource feeding a skipped entry is skipped too; a non-exported one is not', () => {
     const exported = mcpServer('mcp', 'github', { annotations: annotations({ 'registry-export': 'true', 'registry-url': 'https://x.example.com/mcp' }) });
     expect(skipsOf(planValid(world(exported, route())))).toEqual([
