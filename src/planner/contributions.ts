@@ -38,7 +38,8 @@ export function producerOf(contribution: Contribution): Contributor {
   return contribution.route ?? contribution.resource!;
 }
 
-function compareText(a: string, b: string): number {
+/** Code-point order, so the order of names does not depend on a locale. */
+export function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
@@ -50,5 +51,3 @@ export function compareRefs(a: ObjectRef, b: ObjectRef): number {
 export function refKey(ref: ObjectRef): string {
   return `${ref.kind}/${ref.namespace}/${ref.name}`;
 }
-
-export { compareText };

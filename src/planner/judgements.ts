@@ -30,8 +30,8 @@ const NOT_ANNOTATED: Omit<JudgedObject, 'optionsKey'> = { applies: false, errors
 
 /**
  * Judgements by object identity. Informer caches replace an object when it changes, so a
- * cache passed in from one plan to the next (JudgementCache) stays correct and makes a
- * re-plan after one change cheap. Objects must not be mutated in place.
+ * cache kept from one plan to the next (in a PlanCache) stays correct and makes a re-plan
+ * after one change cheap. Objects must not be mutated in place.
  */
 export type JudgementCache = WeakMap<KubeObject, JudgedObject>;
 
