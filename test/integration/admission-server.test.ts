@@ -266,6 +266,22 @@ describe('admission server over HTTPS', () => {
     expect((await client.get('/healthz')).status).toBe(200);
   });
 
+  it('serves the same admission routes from the express app alone (the HTTPS server only short-cuts them)', async () => {
+    const { createServer } = await import('node:http');
+    const plain = createServer(harness.admission.app).listen(0, '127.0.0.1');
+    await new Promise((resolve) => plain.once('listening', resolve));
+    try {
+      const body = JSON.stringify(fixture('httproute-create-denied.json'));
+      const { port } = plain.address() as { port: number };
+      const answer = await fetch(`http://127.0.0.1:${port}/validate?timeout=10s`, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+      expect(answer.status).toBe(200);
+      expect(((await answer.json()) as any).response.allowed).toBe(false);
+    } finally {
+      plain.closeAllConnections();
+      await new Promise((resolve) => plain.close(resolve));
+    }
+  });
+
   it('answers 404 with a hint on unknown routes', async () => {
     const answer = await client.post('/admit', fixture('httproute-delete.json'));
     expect(answer.status).toBe(404);
