@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 import { ObjectIndex } from '../cluster/object-index.ts';
 import { judgeObject } from '../contract/judge.ts';
-import { buildNameClaimIndex } from '../contract/name-claims.ts';
+import { buildExportIndex } from '../contract/name-claims.ts';
 import type { ContractContext, ContractOptions, Finding } from '../contract/types.ts';
 import { namespaceOf } from '../kubernetes/objects.ts';
 import { loadManifests, type ManifestObject } from './manifests.ts';
@@ -25,7 +25,7 @@ export interface ValidationResult {
 export function validateObjects(manifests: readonly ManifestObject[], options: ContractOptions): ValidationResult[] {
   const objects = manifests.map((manifest) => manifest.object);
   const lookups = new ObjectIndex(objects, options.defaultNamespace);
-  const context: ContractContext = { lookups, nameClaims: buildNameClaimIndex(lookups, options), options };
+  const context: ContractContext = { lookups, exports: buildExportIndex(lookups, options), options };
   const results: ValidationResult[] = [];
   for (const object of objects) {
     const judgement = judgeObject(object, context);

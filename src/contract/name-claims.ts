@@ -7,7 +7,7 @@ import { namespaceOf, type KubeObject } from '../kubernetes/objects.ts';
 import { resolveRouteBackends } from '../toolhive/backends.ts';
 import { isExported, readRegistryAnnotations } from './registry-annotations.ts';
 import { expandRegistryName } from './registry-name.ts';
-import type { ContractOptions, NameClaim } from './types.ts';
+import type { ContractOptions, ExportIndex, NameClaim } from './types.ts';
 
 export interface RegistryNameClaim extends NameClaim {
   registryName: string;
@@ -48,18 +48,36 @@ export function registryNamesClaimedBy(
   }));
 }
 
-/** An index of every exported object's claims, for `validate` and for tests. */
-export function buildNameClaimIndex(lookups: ClusterLookups, options: ContractOptions): (registryName: string) => readonly NameClaim[] {
-  const index = new Map<string, NameClaim[]>();
+function resourceKey(kind: string, namespace: string, name: string): string {
+  return `${kind}/${namespace}/${name}`;
+}
+
+/**
+ * One walk over every exported object: the registry names they claim (check 4) and the MCP
+ * resources that an exported, described route reaches (check 5). Built once per cluster
+ * snapshot, so neither check walks the cluster per object judged.
+ */
+export function buildExportIndex(lookups: ClusterLookups, options: ContractOptions): ExportIndex {
+  const claims = new Map<string, NameClaim[]>();
+  const describedByRoute = new Set<string>();
   for (const kind of ['HTTPRoute', ...MCP_KINDS]) {
     for (const object of lookups.list(kind)) {
-      for (const claim of registryNamesClaimedBy(object, object.metadata?.annotations ?? {}, lookups, options)) {
+      const annotations = object.metadata?.annotations ?? {};
+      if (!isExported(annotations)) continue;
+      for (const claim of registryNamesClaimedBy(object, annotations, lookups, options)) {
         const { registryName, ...rest } = claim;
-        const claims = index.get(registryName) ?? [];
-        claims.push(rest);
-        index.set(registryName, claims);
+        const named = claims.get(registryName) ?? [];
+        named.push(rest);
+        claims.set(registryName, named);
+      }
+      if (isHTTPRoute(object) && readRegistryAnnotations(annotations).description !== undefined) {
+        const { backends } = resolveRouteBackends(object, namespaceOf(object, options.defaultNamespace), lookups);
+        for (const backend of backends) describedByRoute.add(resourceKey(backend.kind, backend.namespace, backend.name));
       }
     }
   }
-  return (registryName) => index.get(registryName) ?? [];
+  return {
+    claimsOf: (registryName) => claims.get(registryName) ?? [],
+    describedByRoute: (kind, namespace, name) => describedByRoute.has(resourceKey(kind, namespace, name)),
+  };
 }

@@ -2,7 +2,6 @@
 // other objects"), answered from ClusterLookups: informer caches in the webhook, the
 // input manifests in `validate`. Only for exported objects.
 
-import type { ClusterLookups } from '../cluster/lookups.ts';
 import { judgeParentListeners } from '../gateway-api/listeners.ts';
 import { describeParentRef, isGatewayParent, isListenerSetParent, resolveParentRef } from '../gateway-api/parent-refs.ts';
 import { GATEWAY_API_GROUP, isHTTPRoute } from '../kubernetes/kinds.ts';
@@ -10,9 +9,9 @@ import { namespaceOf, type Gateway, type HTTPRoute, type KubeObject, type Refere
 import { mcpServerBypassedBy, resolveRouteBackends, serviceRefsOf, type ServiceRef } from '../toolhive/backends.ts';
 import { fullKey } from './keys.ts';
 import { objectFinding } from './messages.ts';
-import { buildNameClaimIndex, registryNamesClaimedBy } from './name-claims.ts';
+import { buildExportIndex, registryNamesClaimedBy } from './name-claims.ts';
 import { readRegistryAnnotations } from './registry-annotations.ts';
-import type { ContractContext, Finding } from './types.ts';
+import type { ContractContext, ExportIndex, Finding } from './types.ts';
 
 interface Findings {
   errors: Finding[];
@@ -21,6 +20,8 @@ interface Findings {
 
 export function referentialFindings(object: KubeObject, annotations: Record<string, string>, context: ContractContext): Findings {
   const findings: Findings = { errors: [], warnings: [] };
+  let exportIndex = context.exports;
+  const exports = (): ExportIndex => (exportIndex ??= buildExportIndex(context.lookups, context.options));
   // Checks 1, 2 and 4 deny; `--referential-checks=warn` turns those denials into warnings.
   const deny = (finding: Finding) =>
     (context.options.referentialChecks === 'deny' ? findings.errors : findings.warnings).push(finding);
@@ -30,8 +31,8 @@ export function referentialFindings(object: KubeObject, annotations: Record<stri
     checkCrossNamespaceBackends(object, context, deny);
     checkProxyBypass(object, context, warn);
   }
-  checkNameOwnership(object, annotations, context, deny);
-  checkDescriptionAvailable(object, annotations, context, warn);
+  checkNameOwnership(object, annotations, context, exports, deny);
+  checkDescriptionAvailable(object, annotations, context, exports, warn);
   return findings;
 }
 
@@ -115,11 +116,17 @@ function checkProxyBypass(route: HTTPRoute, context: ContractContext, warn: Repo
 }
 
 /** Check 4: a registry name belongs to one namespace; another namespace may not claim it. */
-function checkNameOwnership(object: KubeObject, annotations: Record<string, string>, context: ContractContext, deny: Report): void {
+function checkNameOwnership(
+  object: KubeObject,
+  annotations: Record<string, string>,
+  context: ContractContext,
+  exports: () => ExportIndex,
+  deny: Report,
+): void {
   const { lookups, options } = context;
   const claims = registryNamesClaimedBy(object, annotations, lookups, options);
   if (claims.length === 0) return;
-  const claimsOf = context.nameClaims ?? buildNameClaimIndex(lookups, options);
+  const { claimsOf } = exports();
   const nameKey = annotations[fullKey('registry-name')] !== undefined ? fullKey('registry-name') : null;
   for (const claim of claims) {
     const rival = claimsOf(claim.registryName).find(
@@ -138,24 +145,21 @@ function hasDescription(object: KubeObject | undefined): boolean {
 }
 
 /** Check 5: the entry needs a description from the object, its MCP resource or its route. */
-function checkDescriptionAvailable(object: KubeObject, annotations: Record<string, string>, context: ContractContext, warn: Report): void {
+function checkDescriptionAvailable(
+  object: KubeObject,
+  annotations: Record<string, string>,
+  context: ContractContext,
+  exports: () => ExportIndex,
+  warn: Report,
+): void {
   if (readRegistryAnnotations(annotations).description !== undefined) return;
   const { lookups, options } = context;
   const namespace = namespaceOf(object, options.defaultNamespace);
   if (isHTTPRoute(object)) {
     const { backends } = resolveRouteBackends(object, namespace, lookups);
     if (backends.length > 0 && backends.every((backend) => hasDescription(backend.resource))) return;
-  } else if (exportingRoutesOf(object, namespace, lookups, options.defaultNamespace).some(hasDescription)) {
+  } else if (exports().describedByRoute(object.kind ?? '', namespace, object.metadata?.name ?? '')) {
     return;
   }
   warn(objectFinding(object, options.defaultNamespace, fullKey('registry-description'), 'has no registry-description (nor does its MCP resource or route); the publisher skips entries without a description'));
-}
-
-function exportingRoutesOf(resource: KubeObject, namespace: string, lookups: ClusterLookups, defaultNamespace: string): HTTPRoute[] {
-  return (lookups.list('HTTPRoute') as HTTPRoute[]).filter((route) => {
-    const values = readRegistryAnnotations(route.metadata?.annotations);
-    if (!values.export) return false;
-    const { backends } = resolveRouteBackends(route, namespaceOf(route, defaultNamespace), lookups);
-    return backends.some((b) => b.kind === resource.kind && b.namespace === namespace && b.name === resource.metadata?.name);
-  });
 }

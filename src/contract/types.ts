@@ -46,9 +46,17 @@ export interface NameClaim {
   owningNamespace: string;
 }
 
+/** What every exported object contributes, indexed once per cluster snapshot (name-claims.ts). */
+export interface ExportIndex {
+  /** Exported objects claiming a final registry name (check 4). */
+  claimsOf(registryName: string): readonly NameClaim[];
+  /** Does an exported route with a registry-description reach this MCP resource (check 5)? */
+  describedByRoute(kind: string, namespace: string, name: string): boolean;
+}
+
 export interface ContractContext {
   lookups: ClusterLookups;
-  /** Exported objects by final registry name; the webhook keeps it with its caches. */
-  nameClaims?: (registryName: string) => readonly NameClaim[];
+  /** Built from `lookups` on demand when absent; the webhook keeps one per cache generation. */
+  exports?: ExportIndex;
   options: ContractOptions;
 }

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { ObjectIndex } from '../../../src/cluster/object-index.ts';
 import { judgeObject } from '../../../src/contract/judge.ts';
-import { buildNameClaimIndex } from '../../../src/contract/name-claims.ts';
+import { buildExportIndex } from '../../../src/contract/name-claims.ts';
 import { DEFAULT_CONTRACT_OPTIONS, type ContractOptions } from '../../../src/contract/types.ts';
 import type { Gateway, HTTPRoute, KubeObject, Listener } from '../../../src/kubernetes/objects.ts';
 
@@ -35,7 +35,7 @@ function route(overrides: { namespace?: string; name?: string; annotations?: Rec
 
 function judge(object: KubeObject, others: KubeObject[], options: ContractOptions = DEFAULT_CONTRACT_OPTIONS) {
   const lookups = new ObjectIndex([object, ...others]);
-  const judgement = judgeObject(object, { lookups, nameClaims: buildNameClaimIndex(lookups, options), options });
+  const judgement = judgeObject(object, { lookups, exports: buildExportIndex(lookups, options), options });
   return { errors: judgement.errors.map((f) => f.message), warnings: judgement.warnings.map((f) => f.message) };
 }
 

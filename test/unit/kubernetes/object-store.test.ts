@@ -3,7 +3,7 @@
 
 import { describe, expect, it, vi } from 'vitest';
 import { DEFAULT_CONTRACT_OPTIONS } from '../../../src/contract/types.ts';
-import { nameClaimsProvider } from '../../../src/kubernetes/name-claims-cache.ts';
+import { exportIndexProvider } from '../../../src/kubernetes/export-index-cache.ts';
 import { ObjectStore, stripManagedFields, type CacheChange } from '../../../src/kubernetes/object-store.ts';
 import type { KubeObject } from '../../../src/kubernetes/objects.ts';
 
@@ -102,7 +102,7 @@ describe('ObjectStore', () => {
   });
 });
 
-describe('nameClaimsProvider', () => {
+describe('exportIndexProvider', () => {
   const P = 'toolhive.stacklok.dev/';
   function mcpServer(name: string, namespace: string, resourceVersion: string, registryName?: string): KubeObject {
     return {
@@ -121,7 +121,7 @@ describe('nameClaimsProvider', () => {
     const s = store();
     s.upsert('MCPServer', mcpServer('github', 'team-a', '1', 'io.github/github'));
     const listSpy = vi.spyOn(s, 'list');
-    const claims = nameClaimsProvider(s, DEFAULT_CONTRACT_OPTIONS);
+    const { claimsOf: claims } = exportIndexProvider(s, DEFAULT_CONTRACT_OPTIONS);
 
     expect(claims('io.github/github')).toEqual([{ kind: 'MCPServer', namespace: 'team-a', name: 'github', owningNamespace: 'team-a' }]);
     const walks = listSpy.mock.calls.length;
