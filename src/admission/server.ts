@@ -1,6 +1,6 @@
-// The admission webhook's HTTPS shell around review.ts: express over node:https with
-// keep-alive, POST /validate and /mutate, probes and /metrics, a serving certificate that
-// follows its files, and a graceful shutdown. Every failure becomes an HTTP answer (4xx for
+// The admission webhook's HTTPS shell around review.ts: node:https with keep-alive, POST
+// /validate and /mutate on a lean path, express for probes, /metrics and everything else, a
+// serving certificate that follows its files, and a graceful shutdown. Every failure becomes an HTTP answer (4xx for
 // a bad request, 500 so the API server applies the webhook's failurePolicy); none ends the
 // process.
 

@@ -1,12 +1,14 @@
 // `mcp-registry-export webhook`: the long-running admission webhook (cli.md "Long-running
 // modes"). Flags fall back to environment variables so a Deployment can set either; the
-// contract's look-ups come from a pluggable provider (an empty cluster until the informer
-// caches are wired in).
+// contract's look-ups come from informer caches of the cluster (in-cluster config or
+// --kubeconfig / KUBECONFIG), or from an empty cluster with --cluster-lookups=off.
 
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { createAdmissionServer, type AdmissionServer, type ContractContextProvider } from '../admission/server.ts';
 import { EMPTY_CLUSTER } from '../cluster/lookups.ts';
 import type { ContractOptions } from '../contract/types.ts';
+import { ClusterCache } from '../kubernetes/cluster-cache.ts';
+import { exportIndexProvider } from '../kubernetes/export-index-cache.ts';
 import { createLogger, LOG_LEVELS, type Logger } from '../observability/logger.ts';
 import { createAdmissionMetrics } from '../observability/metrics.ts';
 import { namePrefixOption, referentialChecksOption, UsageError } from './options.ts';
@@ -21,6 +23,10 @@ export interface WebhookConfig {
   tlsKey: string;
   contract: ContractOptions;
   logLevel: (typeof LOG_LEVELS)[number];
+  /** Answer the checks against other objects from informer caches (default) or an empty cluster. */
+  clusterLookups: 'on' | 'off';
+  /** Kubeconfig file; default: KUBECONFIG, ~/.kube/config, then the in-cluster service account. */
+  kubeconfig?: string;
 }
 
 export interface WebhookDependencies {
@@ -33,9 +39,15 @@ export interface WebhookDependencies {
   isReady?: () => boolean;
 }
 
-/** Today's provider: no other objects are known, so referential checks only warn. */
+/** No other objects are known: the checks against other objects can only warn. */
 export function emptyClusterContextProvider(options: ContractOptions): ContractContextProvider {
   const context = { lookups: EMPTY_CLUSTER, options };
+  return () => context;
+}
+
+/** Look-ups from informer caches; the export index is rebuilt once per cache change. */
+export function clusterCacheContextProvider(cache: ClusterCache, options: ContractOptions): ContractContextProvider {
+  const context = { lookups: cache, exports: exportIndexProvider(cache, options), options };
   return () => context;
 }
 
@@ -60,8 +72,35 @@ export function logLevelOption(): Option {
 }
 
 /** Start serving; the caller decides when to shut down. */
-export async function startWebhook(config: WebhookConfig, logger: Logger, dependencies: WebhookDependencies = {}): Promise<AdmissionServer> {
-  const createProvider = dependencies.createContextProvider ?? emptyClusterContextProvider;
+export interface RunningWebhook {
+  admission: AdmissionServer;
+  /** Stops serving (gracefully), then the caches. */
+  stop(): Promise<void>;
+}
+
+export async function startWebhook(config: WebhookConfig, logger: Logger, dependencies: WebhookDependencies = {}): Promise<RunningWebhook> {
+  logger.info(
+    {
+      port: config.port,
+      tlsCert: config.tlsCert,
+      tlsKey: config.tlsKey,
+      namePrefix: config.contract.namePrefix,
+      referentialChecks: config.contract.referentialChecks,
+      clusterLookups: config.clusterLookups,
+    },
+    'starting the admission webhook',
+  );
+  let cache: ClusterCache | undefined;
+  let isReady = dependencies.isReady;
+  let createProvider = dependencies.createContextProvider ?? emptyClusterContextProvider;
+  if (!dependencies.createContextProvider && config.clusterLookups === 'on') {
+    const started = new ClusterCache({ kubeconfigPath: config.kubeconfig, logger: logger.child({ component: 'cluster-cache' }) });
+    started.start();
+    cache = started;
+    createProvider = (options) => clusterCacheContextProvider(started, options);
+    // Not ready before the first full list: a verdict from half a cache would be wrong.
+    isReady = () => started.isSynced() && (dependencies.isReady?.() ?? true);
+  }
   const contextProvider = await createProvider(config.contract, logger);
   const admission = await createAdmissionServer({
     port: config.port,
@@ -70,10 +109,21 @@ export async function startWebhook(config: WebhookConfig, logger: Logger, depend
     contextProvider,
     logger,
     metrics: createAdmissionMetrics({ processMetrics: true }),
-    isReady: dependencies.isReady,
+    isReady,
   });
-  await admission.listen();
-  return admission;
+  try {
+    await admission.listen();
+  } catch (error) {
+    await cache?.stop();
+    throw error;
+  }
+  return {
+    admission,
+    async stop() {
+      await admission.shutdown();
+      await cache?.stop();
+    },
+  };
 }
 
 /** Resolves on the first SIGTERM (kubelet) or SIGINT (a terminal). */
@@ -97,6 +147,8 @@ interface WebhookFlags {
   namePrefix: string;
   referentialChecks: 'deny' | 'warn';
   logLevel: WebhookConfig['logLevel'];
+  clusterLookups: 'on' | 'off';
+  kubeconfig?: string;
 }
 
 export function registerWebhookCommand(program: Command, dependencies: WebhookDependencies = {}): void {
@@ -109,6 +161,13 @@ export function registerWebhookCommand(program: Command, dependencies: WebhookDe
     .addOption(namePrefixOption())
     .addOption(referentialChecksOption())
     .addOption(logLevelOption())
+    .addOption(
+      new Option('--cluster-lookups <mode>', 'answer the checks against other objects (Gateways, Namespaces, ...) from informer caches, or from an empty cluster')
+        .choices(['on', 'off'])
+        .env('MCP_REGISTRY_EXPORT_CLUSTER_LOOKUPS')
+        .default('on'),
+    )
+    .addOption(new Option('--kubeconfig <file>', 'kubeconfig file (default: KUBECONFIG, ~/.kube/config, then in-cluster)'))
     .action(async (flags: WebhookFlags) => {
       const config: WebhookConfig = {
         port: flags.port,
@@ -116,15 +175,17 @@ export function registerWebhookCommand(program: Command, dependencies: WebhookDe
         tlsKey: flags.tlsKey,
         contract: { namePrefix: flags.namePrefix, referentialChecks: flags.referentialChecks, defaultNamespace: 'default' },
         logLevel: flags.logLevel,
+        clusterLookups: flags.clusterLookups,
+        kubeconfig: flags.kubeconfig,
       };
       const logger = createLogger({ level: config.logLevel, name: 'webhook' });
       const terminated = untilTerminated(logger);
       // Start-up failures are configuration problems (certificate files, port): exit 2 with the sentence.
-      const admission = await startWebhook(config, logger, dependencies).catch((error: Error) => {
+      const webhook = await startWebhook(config, logger, dependencies).catch((error: Error) => {
         throw new UsageError(error.message);
       });
       await terminated;
-      await admission.shutdown();
+      await webhook.stop();
       process.exitCode = 0;
     });
 }
