@@ -71,13 +71,13 @@ export function logLevelOption(): Option {
     .default('info');
 }
 
-/** Start serving; the caller decides when to shut down. */
 export interface RunningWebhook {
   admission: AdmissionServer;
   /** Stops serving (gracefully), then the caches. */
   stop(): Promise<void>;
 }
 
+/** Start serving; the caller decides when to stop. */
 export async function startWebhook(config: WebhookConfig, logger: Logger, dependencies: WebhookDependencies = {}): Promise<RunningWebhook> {
   logger.info(
     {
@@ -101,20 +101,21 @@ export async function startWebhook(config: WebhookConfig, logger: Logger, depend
     // Not ready before the first full list: a verdict from half a cache would be wrong.
     isReady = () => started.isSynced() && (dependencies.isReady?.() ?? true);
   }
-  const contextProvider = await createProvider(config.contract, logger);
-  const admission = await createAdmissionServer({
-    port: config.port,
-    certFile: config.tlsCert,
-    keyFile: config.tlsKey,
-    contextProvider,
-    logger,
-    metrics: createAdmissionMetrics({ processMetrics: true }),
-    isReady,
-  });
+  let admission: AdmissionServer;
   try {
+    const contextProvider = await createProvider(config.contract, logger);
+    admission = await createAdmissionServer({
+      port: config.port,
+      certFile: config.tlsCert,
+      keyFile: config.tlsKey,
+      contextProvider,
+      logger,
+      metrics: createAdmissionMetrics({ processMetrics: true }),
+      isReady,
+    });
     await admission.listen();
   } catch (error) {
-    await cache?.stop();
+    await cache?.stop(); // its watches and timers would keep a failed start alive
     throw error;
   }
   return {

@@ -1,5 +1,6 @@
 // `mcp-registry-export webhook` as a process: flags and environment, serving, exit 0 on
-// SIGTERM, exit 2 on bad configuration.
+// SIGTERM, exit 2 on bad configuration. No cluster here (--cluster-lookups=off); the
+// informer-backed mode is exercised in test/e2e/webhook-command.test.ts.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -39,7 +40,7 @@ function freePort(): Promise<number> {
 }
 
 function runCli(args: string[], env: Record<string, string> = {}): { child: ChildProcess; stdout: () => string; stderr: () => string; exit: Promise<number | null> } {
-  const child = spawn(process.execPath, [MAIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [MAIN, ...args], { env: { ...process.env, MCP_REGISTRY_EXPORT_CLUSTER_LOOKUPS: 'off', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (chunk) => (stdout += chunk));
