@@ -28,8 +28,31 @@ export interface RegistryAnnotations {
 // entry is built), so the name check here only needs a neutral namespace.
 const READ_CONTEXT = { owningNamespace: 'default', namePrefix: 'com.toolhive.k8s.{namespace}' };
 
+// Objects from caches and one judgement's annotation map are read many times (per check,
+// per route reaching a resource); the map is never mutated, so the reading is kept with it.
+const readings = new WeakMap<Record<string, string>, RegistryAnnotations>();
+const EMPTY: RegistryAnnotations = Object.freeze({});
+
 export function readRegistryAnnotations(annotations: Record<string, string> | undefined): RegistryAnnotations {
-  const source = annotations ?? {};
+  if (!annotations) return EMPTY;
+  let reading = readings.get(annotations);
+  if (!reading) {
+    reading = deepFreeze(read(annotations));
+    readings.set(annotations, reading);
+  }
+  return reading;
+}
+
+// Shared readings must not be changed by one caller under another's feet.
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
+function read(source: Record<string, string>): RegistryAnnotations {
   const valid = (key: ShortKey): string | undefined => {
     const raw = source[fullKey(key)];
     if (raw === undefined) return undefined;
