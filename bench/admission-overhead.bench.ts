@@ -3,16 +3,16 @@
 // Validating/MutatingWebhookConfigurations registered. Run: npm run bench:admission
 // (BENCH_REQUESTS sets the number of creates per phase, default 300).
 
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseAllDocuments, stringify } from 'yaml';
 import { createAdmissionServer } from '../src/admission/server.ts';
 import { DEFAULT_CONTRACT_OPTIONS } from '../src/contract/types.ts';
 import { ClusterCache } from '../src/kubernetes/cluster-cache.ts';
-import { repoRoot, startControlPlane } from '../test/support/control-plane.ts';
+import { startControlPlane } from '../test/support/control-plane.ts';
 import { createThrowawayCA } from '../test/support/throwaway-pki.ts';
+import { loopbackWebhookConfigurations } from '../test/support/webhook-configurations.ts';
 
 const REQUESTS = Number(process.env['BENCH_REQUESTS'] ?? 300);
 const P = 'toolhive.stacklok.dev/';
@@ -89,14 +89,7 @@ async function main(): Promise<void> {
       contextProvider: () => ({ lookups: cache, options: DEFAULT_CONTRACT_OPTIONS }),
     });
     const { port } = await webhook.listen();
-    const configs = ['validating-webhook.yaml', 'mutating-webhook.yaml'].map((file) => {
-      const config = parseAllDocuments(readFileSync(join(repoRoot, 'webhook-config', file), 'utf8'))[0]!.toJS();
-      for (const hook of config.webhooks) {
-        hook.clientConfig = { url: `https://127.0.0.1:${port}${hook.clientConfig.service.path}`, caBundle: Buffer.from(ca.certPem).toString('base64') };
-      }
-      return stringify(config);
-    });
-    const applied = await cluster.kubectl(['apply', '-f', '-'], { input: configs.join('---\n') });
+    const applied = await cluster.kubectl(['apply', '-f', '-'], { input: loopbackWebhookConfigurations(port, ca.certPem) });
     if (applied.code !== 0) throw new Error(applied.stderr);
     // Wait until the API server calls the webhooks (its configuration informer lags a little).
     const before = webhook.metrics.registry;

@@ -3,38 +3,25 @@
 // clientConfig.url + caBundle, the webhook server on loopback with a test CA, and its
 // look-ups answered from informer caches of the same cluster.
 
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseAllDocuments, stringify } from 'yaml';
+import { stringify } from 'yaml';
 import { createAdmissionServer, type AdmissionServer } from '../../src/admission/server.ts';
 import { DEFAULT_CONTRACT_OPTIONS } from '../../src/contract/types.ts';
 import { ClusterCache } from '../../src/kubernetes/cluster-cache.ts';
-import { repoRoot, startControlPlane, type ControlPlane } from '../support/control-plane.ts';
+import { startControlPlane, type ControlPlane } from '../support/control-plane.ts';
 import { createThrowawayCA } from '../support/throwaway-pki.ts';
+import { loopbackWebhookConfigurations, VALIDATING_WEBHOOK_NAME } from '../support/webhook-configurations.ts';
 
 const P = 'toolhive.stacklok.dev/';
-const VALIDATING = 'validate.annotations.mcp-registry-export.dev';
+const VALIDATING = VALIDATING_WEBHOOK_NAME;
 
 let cluster: ControlPlane;
 let cache: ClusterCache;
 let webhook: AdmissionServer;
 let certDir: string;
-
-/** The shipped webhook configurations, pointed at our loopback server (as envtest does). */
-function webhookConfigurations(port: number, caPem: string): string {
-  const documents = ['validating-webhook.yaml', 'mutating-webhook.yaml'].map((file) => {
-    const config = parseAllDocuments(readFileSync(join(repoRoot, 'webhook-config', file), 'utf8'))[0]!.toJS();
-    for (const hook of config.webhooks) {
-      const path = hook.clientConfig.service.path;
-      hook.clientConfig = { url: `https://127.0.0.1:${port}${path}`, caBundle: Buffer.from(caPem).toString('base64') };
-      // Our loopback cluster has no kube-system traffic to protect; keep the shipped selector.
-    }
-    return stringify(config);
-  });
-  return documents.join('---\n');
-}
 
 async function apply(manifest: string, ...flags: string[]) {
   return cluster.kubectl(['apply', ...flags, '-f', '-'], { input: manifest });
@@ -141,7 +128,7 @@ beforeAll(async () => {
     contextProvider: () => ({ lookups: cache, options: DEFAULT_CONTRACT_OPTIONS }),
   });
   const { port } = await webhook.listen();
-  const registered = await apply(webhookConfigurations(port, ca.certPem));
+  const registered = await apply(loopbackWebhookConfigurations(port, ca.certPem));
   expect(registered.code, registered.stderr).toBe(0);
 
   // The API server picks up webhook configurations asynchronously: wait until it calls us.
