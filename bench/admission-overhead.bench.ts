@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Registry } from 'prom-client';
 import { createAdmissionServer } from '../src/admission/server.ts';
+import { clusterCacheContextProvider } from '../src/cli/webhook-command.ts';
 import { DEFAULT_CONTRACT_OPTIONS } from '../src/contract/types.ts';
 import { ClusterCache } from '../src/kubernetes/cluster-cache.ts';
 import { startControlPlane } from '../test/support/control-plane.ts';
@@ -102,7 +103,7 @@ async function main(): Promise<void> {
       host: '127.0.0.1',
       certFile: join(certDir, 'tls.crt'),
       keyFile: join(certDir, 'tls.key'),
-      contextProvider: () => ({ lookups: cache, options: DEFAULT_CONTRACT_OPTIONS }),
+      contextProvider: clusterCacheContextProvider(cache, DEFAULT_CONTRACT_OPTIONS),
     });
     const { port } = await webhook.listen();
     const applied = await cluster.kubectl(['apply', '-f', '-'], { input: loopbackWebhookConfigurations(port, ca.certPem) });

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { createAdmissionServer, type AdmissionServer } from '../../src/admission/server.ts';
+import { clusterCacheContextProvider } from '../../src/cli/webhook-command.ts';
 import { DEFAULT_CONTRACT_OPTIONS } from '../../src/contract/types.ts';
 import { ClusterCache } from '../../src/kubernetes/cluster-cache.ts';
 import { startControlPlane, type ControlPlane } from '../support/control-plane.ts';
@@ -125,7 +126,7 @@ beforeAll(async () => {
     host: '127.0.0.1',
     certFile: join(certDir, 'tls.crt'),
     keyFile: join(certDir, 'tls.key'),
-    contextProvider: () => ({ lookups: cache, options: DEFAULT_CONTRACT_OPTIONS }),
+    contextProvider: clusterCacheContextProvider(cache, DEFAULT_CONTRACT_OPTIONS),
   });
   const { port } = await webhook.listen();
   const registered = await apply(loopbackWebhookConfigurations(port, ca.certPem));
