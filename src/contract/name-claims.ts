@@ -2,6 +2,7 @@
 // (annotation contract, check 4; the same names the planner gives its entries).
 
 import type { ClusterLookups } from '../cluster/lookups.ts';
+import { ruleForwards } from '../gateway-api/forwarding.ts';
 import { MCP_KINDS, isHTTPRoute } from '../kubernetes/kinds.ts';
 import { namespaceOf, type KubeObject } from '../kubernetes/objects.ts';
 import { resolveRouteBackends } from '../toolhive/backends.ts';
@@ -35,6 +36,8 @@ export function registryNamesClaimedBy(
     const registryName = mcpResourceRegistryName({ ...object, metadata: { ...object.metadata, annotations } }, options);
     return [{ ...self, owningNamespace: namespace, registryName }];
   }
+  // A route none of whose rules forwards publishes nothing, so it claims no name (as the planner skips it).
+  if (!(object.spec?.rules ?? []).some(ruleForwards)) return [];
   const { backends, ambiguous } = resolveRouteBackends(object, namespace, lookups);
   if (ambiguous) return [];
   if (backends.length === 0) {

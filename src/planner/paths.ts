@@ -2,6 +2,7 @@
 // reaches the MCP endpoint E of its backend, taking URLRewrite into account, and the path
 // a client must call. Path matching is segment-wise, as Gateway API's PathPrefix is.
 
+import { ruleForwards } from '../gateway-api/forwarding.ts';
 import type { HTTPPathMatch, HTTPRouteMatch, HTTPRouteRule, HTTPURLRewriteFilter } from '../kubernetes/objects.ts';
 
 export interface PublicPath {
@@ -64,9 +65,11 @@ interface Candidate {
   extra: string[];
 }
 
+/** The path matches of the rules that forward, in order; a rule that does not forward offers none. */
 function candidatesOf(rules: readonly HTTPRouteRule[]): Candidate[] {
   const candidates: Candidate[] = [];
   rules.forEach((rule, ruleIndex) => {
+    if (!ruleForwards(rule)) return; // a redirect (or a rule without backends) never reaches the server
     const rewrite = pathRewriteOf(rule);
     const ruleLabel = rule.name ? `rule ${rule.name}` : `rule ${ruleIndex + 1}`;
     const matches = rule.matches && rule.matches.length > 0 ? rule.matches : [{}];

@@ -3,6 +3,7 @@
 // a route-only entry for a remote MCP server that ToolHive does not manage.
 
 import { expandRegistryName } from '../contract/registry-name.ts';
+import { ruleForwards } from '../gateway-api/forwarding.ts';
 import { isHTTPRoute } from '../kubernetes/kinds.ts';
 import type { HTTPRoute } from '../kubernetes/objects.ts';
 import { resolveRouteBackends, type RouteBackend } from '../toolhive/backends.ts';
@@ -78,6 +79,11 @@ function routeOnlyContribution(context: PlanContext, route: Contributor, origins
 function walkRoute(context: PlanContext, route: HTTPRoute, ref: ObjectRef): Contribution[] {
   const { lookups, report } = context;
   if (!passesContract(context, route, ref)) return [];
+  // Before anything else about backends: a route that only redirects has nothing to publish.
+  if (!(route.spec?.rules ?? []).some(ruleForwards)) {
+    report.skip(ref, `no rule of route ${ref.name} forwards to a backend`);
+    return [];
+  }
   const contributor = routeContributor(context, route, ref);
   const resolution = resolveRouteBackends(route, ref.namespace, lookups);
   if (resolution.ambiguous) {

@@ -62,7 +62,11 @@ export function remotesToBackend(origins: readonly string[], backend: RouteBacke
   return { urls: origins.map((origin) => remoteUrl(origin, path.path)), type: endpoint.endpoint.transport, warnings: path.warnings };
 }
 
-/** Remotes of a route-only export: the match path itself, the type from registry-transport. */
+/**
+ * Remotes of a route-only export: the match path itself, the type from registry-transport.
+ * Only rules that forward offer a match (`ruleForwards`, applied by the paths module so that
+ * rule labels keep their position in the route).
+ */
 export function routeOnlyRemotes(origins: readonly string[], rules: readonly HTTPRouteRule[], type: RemoteType, routeName: string): RouteRemotesResult {
   const path = publicPathOfMatch(rules, routeName);
   if ('problem' in path) return { problem: path.problem, warnings: path.warnings };

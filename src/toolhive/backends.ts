@@ -3,6 +3,7 @@
 // (annotation contract, check 3). Pure: everything comes from ClusterLookups.
 
 import type { ClusterLookups } from '../cluster/lookups.ts';
+import { backendRefForwards, ruleForwards } from '../gateway-api/forwarding.ts';
 import { isMCPKind, type MCPKind } from '../kubernetes/kinds.ts';
 import type { BackendRef, HTTPRoute, HTTPRouteRule, KubeObject, MCPResource } from '../kubernetes/objects.ts';
 
@@ -16,7 +17,7 @@ export interface RouteBackend {
   namespace: string;
   name: string;
   resource: MCPResource;
-  /** The rules (in route order) with at least one backendRef reaching this resource. */
+  /** The forwarding rules (in route order) with at least one backendRef reaching this resource. */
   rules: HTTPRouteRule[];
 }
 
@@ -26,8 +27,13 @@ export interface BackendResolution {
   ambiguous?: string;
 }
 
-/** Service backendRefs of one rule, defaults applied, `weight: 0` left out. */
+/**
+ * The Services one rule forwards to, defaults applied: none when the rule does not forward
+ * (`ruleForwards`: a RequestRedirect filter, or no backendRef with a weight other than 0),
+ * and backendRefs that do not forward (`weight: 0`) left out.
+ */
 export function serviceRefsOf(rule: HTTPRouteRule, routeNamespace: string): ServiceRef[] {
+  if (!ruleForwards(rule)) return [];
   return (rule.backendRefs ?? []).filter(isServiceRef).map((ref) => ({
     namespace: ref.namespace || routeNamespace,
     name: ref.name ?? '',
@@ -35,7 +41,7 @@ export function serviceRefsOf(rule: HTTPRouteRule, routeNamespace: string): Serv
 }
 
 function isServiceRef(ref: BackendRef): boolean {
-  return (ref.group ?? '') === '' && (ref.kind ?? 'Service') === 'Service' && ref.weight !== 0 && !!ref.name;
+  return (ref.group ?? '') === '' && (ref.kind ?? 'Service') === 'Service' && backendRefForwards(ref) && !!ref.name;
 }
 
 // The Service names ToolHive's operator gives, most specific first (a name such as

@@ -126,9 +126,9 @@ describe('from backendRefs to the MCP resource', () => {
     ]);
   });
 
-  it('a backendRef with weight 0 is ignored', () => {
+  it('a backendRef with weight 0 is ignored (its rule does not forward)', () => {
     const result = planValid(world(mcpServer('mcp', 'github'), route({ rules: [{ backendRefs: [{ name: 'mcp-github-proxy', port: 8080, weight: 0 }] }] })));
-    expect(skipsOf(result)).toEqual([expect.stringContaining('backend is not a known MCP resource')]);
+    expect(skipsOf(result)).toEqual(['HTTPRoute mcp/github: no rule of route github forwards to a backend']);
   });
 
   it('a backendRef into another namespace finds the resource there, which owns the name', () => {
