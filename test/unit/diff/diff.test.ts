@@ -109,7 +109,7 @@ describe('diffEntries', () => {
   it('never touches names of another owner or of none, and reports planned ones as conflicts', () => {
     const theirs = entry('com.x/a', { owner: 'cluster-b' });
     const orphan = entry('com.x/b');
-    delete (orphan._meta[PUBLISHER_PROVIDED_KEY] as Record<string, unknown>)[OWNERSHIP_KEY];
+    delete (orphan._meta[PUBLISHER_PROVIDED_KEY] as unknown as Record<string, unknown>)[OWNERSHIP_KEY];
     const registry = new Map([
       ['com.x/a', [held(theirs)]],
       ['com.x/b', [held(orphan)]],

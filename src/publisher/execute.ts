@@ -1,0 +1,72 @@
+// Carries out the diff's writes in their order, each only after the writes it depends on
+// succeeded, and keeps the registry view current with what the registry answered. A write
+// that fails does not stop the others; its dependants wait for the next reconcile.
+
+import type { PublishWrite, Write } from '../diff/diff.ts';
+import { RegistryError, type RegistryClient, type RequestOptions } from '../registry/client.ts';
+import type { RegistryView } from './registry-view.ts';
+
+export type WriteOutcome =
+  | { write: Write; result: 'written' }
+  | { write: Write; result: 'failed'; error: RegistryError }
+  | { write: Write; result: 'waiting'; on: number[] };
+
+/** The registry already holds what the write wanted: a stale view, not a failure. */
+function alreadyDone(write: Write, error: RegistryError): boolean {
+  if (write.kind !== 'retire') return false;
+  return error.status === 404 || (error.status === 400 && /no changes to apply/i.test(error.message));
+}
+
+/** The registry says our view is out of date (e.g. a publish whose answer was lost). */
+export function isStaleViewError(error: RegistryError): boolean {
+  return error.status === 400 && /duplicate version|already exists|already used by server/i.test(error.message);
+}
+
+async function publish(client: RegistryClient, view: RegistryView, write: PublishWrite, options: RequestOptions): Promise<void> {
+  view.put(await client.publish(write.entry, options));
+  if (write.rerankLatest) {
+    // The registry ranks versions again on every status change: a round trip through
+    // `deprecated` makes the new version latest when an older, retired one outranks it.
+    view.put(await client.setStatus(write.name, write.version, 'deprecated', options));
+    view.put(await client.setStatus(write.name, write.version, 'active', options));
+  }
+}
+
+export async function executeWrites(
+  client: RegistryClient,
+  view: RegistryView,
+  writes: readonly Write[],
+  options: RequestOptions & { onOutcome?: (outcome: WriteOutcome) => void } = {},
+): Promise<WriteOutcome[]> {
+  const outcomes: WriteOutcome[] = [];
+  const succeeded = new Set<number>();
+  const report = (outcome: WriteOutcome) => {
+    outcomes.push(outcome);
+    options.onOutcome?.(outcome);
+  };
+  for (const write of writes) {
+    if (options.signal?.aborted) break;
+    const missing = write.after.filter((id) => !succeeded.has(id));
+    if (missing.length > 0) {
+      report({ write, result: 'waiting', on: missing });
+      continue;
+    }
+    try {
+      if (write.kind === 'retire') view.put(await client.setStatus(write.name, write.version, 'deleted', options));
+      else await publish(client, view, write, options);
+      succeeded.add(write.id);
+      report({ write, result: 'written' });
+    } catch (error) {
+      const registryError =
+        error instanceof RegistryError ? error : new RegistryError(write.kind, error instanceof Error ? error.message : String(error), { retryable: true, cause: error });
+      if (alreadyDone(write, registryError)) {
+        view.setStatus(write.name, write.version, 'deleted');
+        succeeded.add(write.id);
+        report({ write, result: 'written' });
+        continue;
+      }
+      report({ write, result: 'failed', error: registryError });
+    }
+  }
+  return outcomes;
+}

@@ -1,0 +1,85 @@
+// The publisher as a running thing: informer caches -> reconcile loop -> registry client.
+// `publisher` runs it alone; `run` shares its ClusterCache with the admission webhook.
+
+import { ClusterCache } from '../kubernetes/cluster-cache.ts';
+import type { Logger } from '../observability/logger.ts';
+import { createPublisherMetrics, type PublisherMetrics } from '../observability/publisher-metrics.ts';
+import type { RegistryFlavor } from '../planner/options.ts';
+import type { RegistryClient } from '../registry/client.ts';
+import { clusterOwnerId } from './owner.ts';
+import { Reconciler, type PassReport } from './reconciler.ts';
+import { namespaceScopedLookups } from './scoped-lookups.ts';
+
+export interface PublisherConfig {
+  /** Ownership record owner ID; default: the kube-system Namespace's UID. */
+  owner?: string;
+  namePrefix: string;
+  /** The planner's rules: those of the registry written to. */
+  flavor: RegistryFlavor;
+  /** Export only from these namespaces ([]: all). */
+  namespaces: readonly string[];
+  resyncIntervalMs: number;
+  dryRun: boolean;
+  /** How long to wait for the first sync of the caches (default 5 min). */
+  syncTimeoutMs?: number;
+  debounceMs?: number;
+}
+
+export interface PublisherDependencies {
+  cache: ClusterCache;
+  client: RegistryClient;
+  metrics?: PublisherMetrics;
+  onPass?: (pass: PassReport) => void;
+}
+
+export interface RunningPublisher {
+  readonly owner: string;
+  readonly reconciler: Reconciler;
+  /** The caches have synced and the first pass has finished (with or without registry failures). */
+  isReady(): boolean;
+  /** Ends the loop after the running pass's writes; the caller stops the cache. */
+  stop(): Promise<void>;
+}
+
+export async function startPublisher(config: PublisherConfig, logger: Logger, dependencies: PublisherDependencies): Promise<RunningPublisher> {
+  const { cache, client } = dependencies;
+  const metrics = dependencies.metrics ?? createPublisherMetrics();
+  await cache.waitForSync(config.syncTimeoutMs ?? 5 * 60_000);
+  const owner = config.owner ?? clusterOwnerId(cache);
+  let firstPassDone = false;
+  const reconciler = new Reconciler({
+    lookups: namespaceScopedLookups(cache, config.namespaces),
+    client,
+    plan: { namePrefix: config.namePrefix, flavor: config.flavor, owner },
+    dryRun: config.dryRun,
+    resyncIntervalMs: config.resyncIntervalMs,
+    ...(config.debounceMs === undefined ? {} : { debounceMs: config.debounceMs }),
+    logger: logger.child({ component: 'reconciler' }),
+    onPass(pass) {
+      firstPassDone = true;
+      metrics.observePass(pass);
+      const writes = pass.outcomes.filter((o) => o.result === 'written').length;
+      const level = pass.error || writes > 0 ? 'info' : 'debug';
+      logger[level](
+        { trigger: pass.trigger, entries: pass.plan.entries.length, skipped: pass.plan.skipped.length, writes, registryReads: pass.registryReads, ms: Math.round(pass.durationMs), ...(pass.error ? { err: pass.error } : {}) },
+        'reconcile pass',
+      );
+      dependencies.onPass?.(pass);
+    },
+  });
+  const unsubscribe = cache.onChange(() => reconciler.notifyChange());
+  logger.info(
+    { owner, registry: client.baseUrl, flavor: client.flavor, namePrefix: config.namePrefix, namespaces: config.namespaces, resyncIntervalMs: config.resyncIntervalMs, dryRun: config.dryRun },
+    'starting the publisher',
+  );
+  reconciler.start();
+  return {
+    owner,
+    reconciler,
+    isReady: () => cache.isSynced() && firstPassDone,
+    async stop() {
+      unsubscribe();
+      await reconciler.stop();
+    },
+  };
+}

@@ -1,0 +1,315 @@
+// The reconcile loop: the thin shell around plan -> read -> diff -> write. Level-triggered:
+// every pass plans the whole cluster from the informer caches and diffs it against the
+// registry, so a missed or coalesced event loses nothing. Debounced: a burst of changes
+// is one pass (trailing `debounceMs`, at most `maxDelayMs` after the first change), yet a
+// single change is written well under a second after it is seen. One pass at a time; a
+// change during a pass runs another right after it.
+//
+// Failures. A registry that is unreachable, overloaded (429, 5xx) or slow: the pass is
+// tried again with capped, jittered back-off, and changes that arrive meanwhile wait for
+// that retry (no hot loop). A write the registry refuses (another 4xx) is reported once
+// and not tried again until its content changes or the next resync.
+
+import type { ClusterLookups } from '../cluster/lookups.ts';
+import { contentKey } from '../diff/content.ts';
+import { diffEntries, type DiffResult, type Write } from '../diff/diff.ts';
+import { ExponentialBackoff, type BackoffOptions } from '../kubernetes/backoff.ts';
+import { timerDelay } from '../kubernetes/timers.ts';
+import { silentLogger, type Logger } from '../observability/logger.ts';
+import { PlanCache, plan, type PlanOptions, type PlanResult } from '../planner/index.ts';
+import { OWNERSHIP_KEY, PUBLISHER_PROVIDED_KEY } from '../planner/server-entry.ts';
+import { RegistryError, type RegistryClient } from '../registry/client.ts';
+import { executeWrites, isStaleViewError, type WriteOutcome } from './execute.ts';
+import { readScope } from './read-scope.ts';
+import { RegistryView } from './registry-view.ts';
+
+export interface ReconcilerOptions {
+  lookups: ClusterLookups;
+  client: RegistryClient;
+  plan: Pick<PlanOptions, 'namePrefix' | 'flavor' | 'owner'> & Partial<PlanOptions>;
+  /** Log the writes instead of making them. */
+  dryRun?: boolean;
+  /** Read the registry in full and forget refused writes this often (default 5 min; 0: never). */
+  resyncIntervalMs?: number;
+  /** Quiet time after a change before a pass (default 100 ms). */
+  debounceMs?: number;
+  /** Longest wait after the first change of a burst (default 1 s). */
+  maxDelayMs?: number;
+  /** Back-off of passes that failed on the registry (default 1 s doubling to 60 s, ±20 %). */
+  backoff?: BackoffOptions;
+  logger?: Logger;
+  /** Called after every pass (tests, metrics). */
+  onPass?: (pass: PassReport) => void;
+}
+
+export interface PassReport {
+  trigger: string;
+  plan: PlanResult;
+  diff: DiffResult | undefined;
+  outcomes: WriteOutcome[];
+  /** Registry reads of this pass (0 when the view was current). */
+  registryReads: number;
+  /** Why the pass did not finish, when it did not. */
+  error?: string;
+  durationMs: number;
+}
+
+export const RECONCILER_DEFAULTS = {
+  resyncIntervalMs: 5 * 60_000,
+  debounceMs: 100,
+  maxDelayMs: 1_000,
+  backoff: { initialMs: 1_000, maxMs: 60_000, jitter: 0.2 },
+} as const;
+
+/** Who a write is about, for log lines: the registry name and the objects behind it. */
+export function writeSubject(write: Write): Record<string, unknown> {
+  const subject: Record<string, unknown> = { registryName: write.name, version: write.version };
+  if (write.kind !== 'retire') {
+    const provided = write.entry._meta[PUBLISHER_PROVIDED_KEY];
+    subject['objects'] = provided[OWNERSHIP_KEY].sources.map((s) => `${s.kind} ${s.namespace}/${s.name}`);
+  }
+  return subject;
+}
+
+/** The same write for the same content: what a refusal is remembered by. */
+function fingerprint(write: Write): string {
+  return write.kind === 'retire' ? `retire\u0000${write.name}\u0000${write.version}` : `publish\u0000${write.name}\u0000${write.baseVersion}\u0000${contentKey(write.entry)}`;
+}
+
+const PAST_TENSE: Record<Write['kind'], string> = { publish: 'published', update: 'updated', retire: 'retired' };
+
+export class Reconciler {
+  private readonly options: ReconcilerOptions;
+  private readonly logger: Logger;
+  private readonly planCache = new PlanCache();
+  private readonly backoff: ExponentialBackoff;
+  private readonly resyncIntervalMs: number;
+  private readonly debounceMs: number;
+  private readonly maxDelayMs: number;
+  private view: RegistryView | undefined;
+  private viewStale = true;
+  /** Refused writes by fingerprint -> the registry's line; cleared by a resync. */
+  private readonly refused = new Map<string, string>();
+  /** Writes that met a stale view once; a second time they count as refused. */
+  private readonly staleOnce = new Set<string>();
+  private readonly reportedConflicts = new Set<string>();
+  private started = false;
+  private stopped = false;
+  private passing: Promise<void> | undefined;
+  private again: string | undefined;
+  private debounceTimer: NodeJS.Timeout | undefined;
+  private firstPendingAt: number | undefined;
+  private pendingTrigger = 'change';
+  private retryTimer: NodeJS.Timeout | undefined;
+  private retryAt = 0;
+  private resyncTimer: NodeJS.Timeout | undefined;
+  private passes = 0;
+  private lastSuccessAt: number | undefined;
+
+  constructor(options: ReconcilerOptions) {
+    this.options = options;
+    this.logger = options.logger ?? silentLogger();
+    this.backoff = new ExponentialBackoff(options.backoff ?? RECONCILER_DEFAULTS.backoff);
+    this.resyncIntervalMs = options.resyncIntervalMs ?? RECONCILER_DEFAULTS.resyncIntervalMs;
+    this.debounceMs = options.debounceMs ?? RECONCILER_DEFAULTS.debounceMs;
+    this.maxDelayMs = Math.max(this.debounceMs, options.maxDelayMs ?? RECONCILER_DEFAULTS.maxDelayMs);
+  }
+
+  /** True once a pass has completed without a registry failure. */
+  get synced(): boolean {
+    return this.lastSuccessAt !== undefined;
+  }
+
+  /** Epoch milliseconds of the last pass that completed without a registry failure. */
+  get lastSuccess(): number | undefined {
+    return this.lastSuccessAt;
+  }
+
+  /** The first pass now; later ones on changes, retries and resyncs. */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    this.scheduleResync();
+    void this.pass('start');
+  }
+
+  /** A cluster change: a pass after the debounce. */
+  notifyChange(): void {
+    if (!this.started || this.stopped) return;
+    const now = Date.now();
+    this.firstPendingAt ??= now;
+    this.pendingTrigger = 'change';
+    if (this.debounceTimer !== undefined) clearTimeout(this.debounceTimer);
+    const wait = Math.max(0, Math.min(this.debounceMs, this.firstPendingAt + this.maxDelayMs - now));
+    this.debounceTimer = setTimeout(() => this.fireDebounced(), wait);
+  }
+
+  /** Read the registry in full at the next pass and forget refused writes; run it now. */
+  resync(): Promise<void> {
+    this.viewStale = true;
+    this.refused.clear();
+    this.staleOnce.clear();
+    return this.pass('resync');
+  }
+
+  /** No new passes; waits for the running one (its writes finish). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const timer of [this.debounceTimer, this.retryTimer, this.resyncTimer]) if (timer !== undefined) clearTimeout(timer);
+    this.debounceTimer = this.retryTimer = this.resyncTimer = undefined;
+    await this.passing;
+  }
+
+  /** Run a pass now (or right after the running one); resolves when it is done. */
+  pass(trigger: string): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    if (this.passing) {
+      this.again = trigger;
+      return this.passing;
+    }
+    this.passing = (async () => {
+      try {
+        let next: string | undefined = trigger;
+        while (next !== undefined && !this.stopped) {
+          this.again = undefined;
+          await this.passOnce(next);
+          next = this.again;
+        }
+      } finally {
+        this.passing = undefined;
+      }
+    })();
+    return this.passing;
+  }
+
+  private fireDebounced(): void {
+    this.debounceTimer = undefined;
+    this.firstPendingAt = undefined;
+    // While backing off from a registry failure, changes wait for the retry.
+    if (this.retryTimer !== undefined && this.retryAt > Date.now()) return;
+    void this.pass(this.pendingTrigger);
+  }
+
+  private scheduleResync(): void {
+    if (this.resyncIntervalMs <= 0 || this.stopped) return;
+    this.resyncTimer = setTimeout(() => {
+      this.resyncTimer = undefined;
+      void this.resync().finally(() => this.scheduleResync());
+    }, timerDelay(this.resyncIntervalMs));
+    this.resyncTimer.unref?.();
+  }
+
+  private scheduleRetry(error: RegistryError | undefined): void {
+    if (this.stopped) return;
+    const delay = Math.max(this.backoff.next(), (error?.retryAfterSeconds ?? 0) * 1000);
+    const capped = Math.min(delay, RECONCILER_DEFAULTS.backoff.maxMs);
+    if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
+    this.retryAt = Date.now() + capped;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      void this.pass('retry');
+    }, capped);
+    this.logger.warn({ retryInMs: capped, err: error?.message }, 'registry pass failed; retrying later');
+  }
+
+  private async passOnce(trigger: string): Promise<void> {
+    const started = performance.now();
+    this.passes++;
+    const planOptions = { defaultNamespace: 'default', ...this.options.plan };
+    const planned = plan(this.options.lookups, planOptions, { cache: this.planCache });
+    const report: PassReport = { trigger, plan: planned, diff: undefined, outcomes: [], registryReads: 0, durationMs: 0 };
+    let retryable: RegistryError | undefined;
+    let staleAgain = false;
+    try {
+      const { client } = this.options;
+      if (!this.view || this.viewStale) {
+        const patterns = await client.publishPatterns();
+        const scope = readScope(planOptions.namePrefix, patterns, planned.entries.map((e) => e.name));
+        this.view = await RegistryView.load(client, scope);
+        report.registryReads += scope.prefixes.length + scope.names.length;
+        this.viewStale = false;
+        this.logger.debug({ prefixes: scope.prefixes, names: scope.names.length, versions: this.view.size }, 'read the registry');
+      }
+      const view = this.view;
+      for (const entry of planned.entries) {
+        if (!view.covers(entry.name)) {
+          await view.readName(client, entry.name);
+          report.registryReads++;
+        }
+      }
+      const diff = diffEntries(planned.entries, view.entries(), planOptions.owner);
+      report.diff = diff;
+      this.reportConflicts(diff);
+      const writes = diff.writes.filter((write) => {
+        const refusal = this.refused.get(fingerprint(write));
+        if (refusal !== undefined) this.logger.debug({ ...writeSubject(write), err: refusal }, `not retrying a refused ${write.kind} before the next resync`);
+        return refusal === undefined;
+      });
+      if (this.options.dryRun) {
+        for (const write of writes) this.logger.info({ ...writeSubject(write), kind: write.kind, reason: write.reason, dryRun: true }, `would ${write.kind}`);
+      } else {
+        report.outcomes = await executeWrites(client, view, writes, {
+          onOutcome: (outcome) => {
+            const verdict = this.judgeOutcome(outcome);
+            if (verdict === 'retry') retryable ??= (outcome as { error: RegistryError }).error;
+            if (verdict === 'stale') staleAgain = true;
+          },
+        });
+      }
+    } catch (error) {
+      const registryError = error instanceof RegistryError ? error : new RegistryError('read', error instanceof Error ? error.message : String(error), { retryable: true, cause: error });
+      report.error = registryError.message;
+      retryable = registryError;
+      this.viewStale = true;
+    }
+    report.durationMs = performance.now() - started;
+    if (retryable) {
+      this.viewStale = true;
+      this.scheduleRetry(retryable);
+    } else {
+      this.backoff.reset();
+      this.retryAt = 0;
+      this.lastSuccessAt = Date.now();
+      if (staleAgain) {
+        this.viewStale = true;
+        this.again ??= 'stale view';
+      }
+    }
+    this.options.onPass?.(report);
+  }
+
+  /** Log one write's outcome; what the pass should do about it. */
+  private judgeOutcome(outcome: WriteOutcome): 'ok' | 'retry' | 'stale' | 'refused' | 'waiting' {
+    const { write } = outcome;
+    const subject = { ...writeSubject(write), kind: write.kind, reason: write.reason };
+    if (outcome.result === 'written') {
+      this.staleOnce.delete(fingerprint(write));
+      this.logger.info(subject, PAST_TENSE[write.kind]);
+      return 'ok';
+    }
+    if (outcome.result === 'waiting') {
+      this.logger.debug({ ...subject, waitingOn: outcome.on }, `${write.kind} waits for an earlier write`);
+      return 'waiting';
+    }
+    const { error } = outcome;
+    if (error.retryable) return 'retry';
+    const key = fingerprint(write);
+    if (isStaleViewError(error) && !this.staleOnce.has(key)) {
+      this.staleOnce.add(key);
+      this.logger.info({ ...subject, err: error.message }, `${write.kind} met a registry that changed behind us; reading it again`);
+      return 'stale';
+    }
+    this.refused.set(key, error.message);
+    this.logger.warn({ ...subject, err: error.message }, `the registry refused the ${write.kind}; not retrying it before its content changes or the next resync`);
+    return 'refused';
+  }
+
+  private reportConflicts(diff: DiffResult): void {
+    for (const conflict of diff.conflicts) {
+      const key = `${conflict.name}\u0000${conflict.reason}`;
+      if (this.reportedConflicts.has(key)) continue;
+      this.reportedConflicts.add(key);
+      this.logger.warn({ registryName: conflict.name, owner: conflict.owner }, `not publishing ${conflict.name}: ${conflict.reason}`);
+    }
+  }
+}
