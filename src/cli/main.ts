@@ -5,7 +5,10 @@
 import { Command, CommanderError } from 'commander';
 import { ManifestError } from './manifests.ts';
 import { UsageError } from './options.ts';
+import { registerDiffCommand } from './diff-command.ts';
 import { registerPlanCommand } from './plan-command.ts';
+import { registerPublisherCommand } from './publisher-command.ts';
+import { registerRunCommand } from './run-command.ts';
 import { registerValidateCommand } from './validate-command.ts';
 import { registerWebhookCommand } from './webhook-command.ts';
 
@@ -17,6 +20,9 @@ export function buildProgram(): Command {
   registerValidateCommand(program);
   registerPlanCommand(program);
   registerWebhookCommand(program);
+  registerPublisherCommand(program);
+  registerRunCommand(program);
+  registerDiffCommand(program);
   return program;
 }
 

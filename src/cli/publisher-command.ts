@@ -1,0 +1,129 @@
+// `mcp-registry-export publisher` (and the publisher half of `run`): keeps the registry in
+// sync with the cluster (cli.md "publisher (and run)"). Flags fall back to
+// MCP_REGISTRY_EXPORT_<FLAG> environment variables.
+
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { ClusterCache } from '../kubernetes/cluster-cache.ts';
+import { createLogger, type Logger } from '../observability/logger.ts';
+import { startProbeServer } from '../observability/probe-server.ts';
+import { createPublisherMetrics } from '../observability/publisher-metrics.ts';
+import { startPublisher, type PublisherConfig, type RunningPublisher } from '../publisher/publisher.ts';
+import { createRegistryClient, type RegistryConfig } from '../registry/index.ts';
+import { parseDuration } from './durations.ts';
+import { collect, namePrefixOption, UsageError } from './options.ts';
+import { addRegistryOptions, registryConfigFrom, type RegistryFlags } from './registry-options.ts';
+import { logLevelOption, untilTerminated } from './webhook-command.ts';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+
+export const DEFAULT_PUBLISHER_PORT = 8080;
+export const DEFAULT_RESYNC_INTERVAL = '5m';
+
+export interface PublisherFlags extends RegistryFlags {
+  owner?: string;
+  namePrefix: string;
+  namespace?: string[];
+  resyncInterval: number;
+  dryRun?: boolean;
+  kubeconfig?: string;
+  logLevel: Parameters<typeof createLogger>[0]['level'];
+}
+
+function parseResync(value: string): number {
+  const ms = parseDuration(value);
+  if (ms !== 0 && ms < 1_000) throw new InvalidArgumentError('must be 0 (never) or at least 1s');
+  return ms;
+}
+
+/** The publisher's own options (shared with `run`). */
+export function addPublisherOptions(command: Command): Command {
+  return addRegistryOptions(command)
+    .addOption(new Option('--owner <id>', 'owner ID in the ownership record (default: the UID of the kube-system Namespace)').env('MCP_REGISTRY_EXPORT_OWNER'))
+    .addOption(namePrefixOption())
+    .addOption(new Option('--namespace <namespace>', 'export only from this namespace; repeatable (default: all)').argParser(collect).env('MCP_REGISTRY_EXPORT_NAMESPACE'))
+    .addOption(
+      new Option('--resync-interval <duration>', 'read the registry in full this often to repair drift (0: never)')
+        .env('MCP_REGISTRY_EXPORT_RESYNC_INTERVAL')
+        .argParser(parseResync)
+        .default(parseDuration(DEFAULT_RESYNC_INTERVAL), DEFAULT_RESYNC_INTERVAL),
+    )
+    .addOption(new Option('--dry-run', 'plan and diff against the live registry, log the writes, write nothing').env('MCP_REGISTRY_EXPORT_DRY_RUN'))
+    .addOption(new Option('--kubeconfig <file>', 'kubeconfig file (default: KUBECONFIG, ~/.kube/config, then in-cluster)'))
+    .addOption(logLevelOption());
+}
+
+export function publisherConfigFrom(flags: PublisherFlags): { publisher: PublisherConfig; registry: RegistryConfig } {
+  const registry = registryConfigFrom(flags);
+  const namespaces = (flags.namespace ?? []).flatMap((ns) => ns.split(',')).map((ns) => ns.trim()).filter(Boolean);
+  return {
+    registry,
+    publisher: {
+      ...(flags.owner ? { owner: flags.owner } : {}),
+      namePrefix: flags.namePrefix,
+      flavor: registry.flavor,
+      namespaces,
+      resyncIntervalMs: flags.resyncInterval,
+      dryRun: flags.dryRun === true,
+    },
+  };
+}
+
+export interface PublisherProcess {
+  publisher: RunningPublisher;
+  stop(): Promise<void>;
+}
+
+/** Cache + client + reconcile loop; `metrics` is the Prometheus registry to add to. */
+export async function startPublisherProcess(
+  configs: { publisher: PublisherConfig; registry: RegistryConfig },
+  logger: Logger,
+  cache: ClusterCache,
+  metricsRegistry?: Registry,
+): Promise<RunningPublisher> {
+  const metrics = createPublisherMetrics(metricsRegistry);
+  const client = createRegistryClient(configs.registry, { logger: logger.child({ component: 'registry-client' }), onRequest: metrics.observeRequest });
+  return startPublisher(configs.publisher, logger, { cache, client, metrics });
+}
+
+export function registerPublisherCommand(program: Command): void {
+  const command = program.command('publisher').description('keep an MCP registry in sync with the exported MCP servers of the cluster');
+  addPublisherOptions(command)
+    .addOption(
+      new Option('--port <port>', 'plain-HTTP port for /healthz, /readyz and /metrics')
+        .env('MCP_REGISTRY_EXPORT_PORT')
+        .argParser((value) => {
+          const port = Number(value);
+          if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError('must be a port number from 0 to 65535');
+          return port;
+        })
+        .default(DEFAULT_PUBLISHER_PORT),
+    )
+    .action(async (flags: PublisherFlags & { port: number }) => {
+      const configs = publisherConfigFrom(flags);
+      const logger = createLogger({ level: flags.logLevel, name: 'publisher' });
+      const terminated = untilTerminated(logger);
+      const cache = new ClusterCache({ kubeconfigPath: flags.kubeconfig, logger: logger.child({ component: 'cluster-cache' }) });
+      const metrics = new Registry();
+      collectDefaultMetrics({ register: metrics, prefix: 'mcp_registry_export_' });
+      let publisher: RunningPublisher | undefined;
+      const probes = await startProbeServer({ port: flags.port, isReady: () => publisher?.isReady() ?? false, metrics }).catch((error: Error) => {
+        throw new UsageError(`cannot serve probes on port ${flags.port}: ${error.message}`);
+      });
+      logger.info({ port: probes.port }, 'serving /healthz, /readyz and /metrics');
+      cache.start();
+      const starting = startPublisherProcess(configs, logger, cache, metrics);
+      const first = await Promise.race([starting.then((p) => ({ p })), terminated.then(() => undefined)]);
+      if (first === undefined) {
+        await cache.stop();
+        await probes.close();
+        process.exitCode = 0;
+        return;
+      }
+      publisher = first.p;
+      await terminated;
+      await publisher.stop();
+      await cache.stop();
+      await probes.close();
+      logger.info('publisher stopped');
+      process.exitCode = 0;
+    });
+}
