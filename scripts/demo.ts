@@ -6,7 +6,6 @@
 
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureControlPlaneBinaries, repoRoot, startControlPlane } from '../test/support/control-plane.ts';
@@ -14,6 +13,7 @@ import { acceptRoute } from '../test/support/publisher-cluster.ts';
 import { ensureRegistryBinary, startRegistry } from '../test/support/registry-server.ts';
 import { createThrowawayCA } from '../test/support/throwaway-pki.ts';
 import { loopbackWebhookConfigurations } from '../test/support/webhook-configurations.ts';
+import { freePort } from '../test/support/free-port.ts';
 
 const t0 = Date.now();
 const say = (line: string) => process.stdout.write(`[${((Date.now() - t0) / 1000).toFixed(1).padStart(6)} s] ${line}\n`);
@@ -26,14 +26,6 @@ async function step<T>(what: string, work: () => Promise<T>): Promise<T> {
   return result;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 await step('kube-apiserver + etcd binaries (the first build takes about 8 minutes)', ensureControlPlaneBinaries);
 await step('MCP registry v1.8.9 binary (the first build takes about a minute)', ensureRegistryBinary);

@@ -3,7 +3,6 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -11,6 +10,7 @@ import { CLI } from '../cli/run-cli.ts';
 import { startControlPlane, type ControlPlane } from '../support/control-plane.ts';
 import { acceptRoute, apply, baseObjects, eventually, exportedRoute, mcpServer } from '../support/publisher-cluster.ts';
 import { startRegistry, type RegistryServer } from '../support/registry-server.ts';
+import { freePort } from '../support/free-port.ts';
 
 let cluster: ControlPlane;
 let registry: RegistryServer;
@@ -19,14 +19,6 @@ let child: ChildProcess;
 let output = '';
 let port: number;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 beforeAll(async () => {
   [cluster, registry] = await Promise.all([startControlPlane(), startRegistry()]);

@@ -36,6 +36,12 @@ spec:
 `;
 }
 
+function annotationLines(annotations: Record<string, string>): string {
+  return Object.entries(annotations)
+    .map(([key, value]) => `    ${key}: ${JSON.stringify(value)}`)
+    .join('\n');
+}
+
 export function mcpServer(name: string, description: string, extra: Record<string, string> = {}): string {
   const annotations = { [`${P}registry-description`]: description, ...extra };
   return `apiVersion: toolhive.stacklok.dev/v1alpha1
@@ -44,9 +50,7 @@ metadata:
   name: ${name}
   namespace: mcp-servers
   annotations:
-${Object.entries(annotations)
-  .map(([key, value]) => `    ${key}: ${JSON.stringify(value)}`)
-  .join('\n')}
+${annotationLines(annotations)}
 spec:
   image: ghcr.io/example/${name}-mcp-server:v1.2.0
   transport: streamable-http
@@ -61,9 +65,7 @@ metadata:
   name: ${name}
   namespace: mcp-servers
   annotations:
-${Object.entries(all)
-  .map(([key, value]) => `    ${key}: ${JSON.stringify(value)}`)
-  .join('\n')}
+${annotationLines(all)}
 spec:
   parentRefs: [{name: public, namespace: gateway-system}]
   rules:

