@@ -111,8 +111,13 @@ export function registerPublisherCommand(program: Command): void {
       logger.info({ port: probes.port }, 'serving /healthz, /readyz and /metrics');
       cache.start();
       const starting = startPublisherProcess(configs, logger, cache, metrics);
-      const first = await Promise.race([starting.then((p) => ({ p })), terminated.then(() => undefined)]);
+      const first = await Promise.race([starting.then((p) => ({ p })), terminated.then(() => undefined)]).catch(async (error: Error) => {
+        // A publisher that cannot start (caches never synced, no owner ID) ends the process.
+        await Promise.all([cache.stop(), probes.close()]);
+        throw new UsageError(`the publisher could not start: ${error.message}`);
+      });
       if (first === undefined) {
+        starting.then((p) => p.stop(), () => {});
         await cache.stop();
         await probes.close();
         process.exitCode = 0;

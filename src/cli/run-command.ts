@@ -52,7 +52,12 @@ export function registerRunCommand(program: Command): void {
         throw new UsageError(error.message);
       });
       const starting = startPublisherProcess(configs, logger.child({ component: 'publisher' }), cache, webhook.admission.metrics.registry);
-      const first = await Promise.race([starting.then((p) => ({ p })), terminated.then(() => undefined)]);
+      const first = await Promise.race([starting.then((p) => ({ p })), terminated.then(() => undefined)]).catch(async (error: Error) => {
+        // A publisher that cannot start (caches never synced, no owner ID) ends the process.
+        await Promise.all([webhook.admission.shutdown(), cache.stop()]);
+        throw new UsageError(`the publisher could not start: ${error.message}`);
+      });
+      if (first === undefined) starting.then((p) => p.stop(), () => {});
       if (first !== undefined) {
         publisher = first.p;
         await terminated;
