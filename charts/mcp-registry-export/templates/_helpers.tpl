@@ -1,0 +1,109 @@
+{{/* Names, labels and the values checks every template shares. */}}
+
+{{- define "mre.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Base of every resource name. Short enough for "<fullname>-serving" etc. (<= 63). */}}
+{{- define "mre.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 52 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 52 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 52 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "mre.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "mre.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{- define "mre.labels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{ include "mre.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end }}
+
+{{- define "mre.serviceAccountName" -}}
+{{- default (include "mre.fullname" .) .Values.serviceAccount.name }}
+{{- end }}
+
+{{/* One name for the Service, the Lease and both webhook configurations. */}}
+{{- define "mre.serviceName" -}}{{ include "mre.fullname" . }}{{- end }}
+{{- define "mre.leaseName" -}}{{ include "mre.fullname" . }}{{- end }}
+{{- define "mre.webhookConfigurationName" -}}{{ include "mre.fullname" . }}{{- end }}
+{{- define "mre.tlsSecretName" -}}{{ include "mre.fullname" . }}-tls{{- end }}
+{{- define "mre.servingCertificateName" -}}{{ include "mre.fullname" . }}-serving{{- end }}
+
+{{- define "mre.certManager" -}}
+{{- if eq .Values.certificates.mode "cert-manager" }}true{{ end }}
+{{- end }}
+
+{{- define "mre.image" -}}
+{{- if .Values.image.digest }}
+{{- printf "%s@%s" .Values.image.repository .Values.image.digest }}
+{{- else }}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
+{{- end }}
+{{- end }}
+
+{{/*
+Checks the schema cannot express with a clear sentence (and repeats the ones it does, for
+`--skip-schema-validation`).
+*/}}
+{{- define "mre.validate" -}}
+{{- if .Values.publisher.enabled }}
+{{- $_ := required "registry.url is required when publisher.enabled is true: set --set registry.url=https://registry.example.com (or publisher.enabled=false for admission only)" .Values.registry.url }}
+{{- $auth := .Values.registry.auth }}
+{{- if ne $auth.mode "none" }}
+{{- $_ := required (printf "registry.auth.existingSecret is required when registry.auth.mode is %s: the Secret that holds the %s" $auth.mode (ternary "token" "Ed25519 private key" (eq $auth.mode "token"))) $auth.existingSecret }}
+{{- end }}
+{{- if and (has $auth.mode (list "dns" "http")) (not $auth.domain) }}
+{{- fail (printf "registry.auth.domain is required when registry.auth.mode is %s: the domain the key proves" $auth.mode) }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* The namespaceSelector both webhook configurations share. */}}
+{{- define "mre.webhookNamespaceSelector" -}}
+namespaceSelector:
+  matchExpressions:
+    - key: kubernetes.io/metadata.name
+      operator: NotIn
+      values: {{ concat (list "kube-system" .Release.Namespace) .Values.webhook.excludeNamespaces | uniq | toJson }}
+{{- end }}
+
+{{/* What is sent to the webhooks: CREATE and UPDATE (not status) of registry-annotated objects. */}}
+{{- define "mre.webhookMatch" -}}
+rules:
+  - apiGroups: ["gateway.networking.k8s.io"]
+    apiVersions: ["v1", "v1beta1"]
+    operations: ["CREATE", "UPDATE"]
+    resources: ["httproutes"]
+    scope: Namespaced
+  - apiGroups: ["toolhive.stacklok.dev"]
+    apiVersions: ["v1alpha1", "v1beta1"]
+    operations: ["CREATE", "UPDATE"]
+    resources: ["mcpservers", "mcpremoteproxies", "virtualmcpservers"]
+    scope: Namespaced
+matchConditions:
+  - name: registry-annotated
+    expression: >-
+      has(object.metadata.annotations) &&
+      object.metadata.annotations.exists(k, k.startsWith('toolhive.stacklok.dev/registry-') ||
+      k in ['toolhive.stacklok.dev/tools', 'toolhive.stacklok.dev/tool-definitions', 'toolhive.stacklok.dev/authz-claims'])
+{{- end }}
+
+{{/* cert-manager mode: cainjector copies the serving Certificate's CA into caBundle. */}}
+{{- define "mre.webhookAnnotations" -}}
+{{- if include "mre.certManager" . }}
+annotations:
+  cert-manager.io/inject-ca-from: {{ printf "%s/%s" .Release.Namespace (include "mre.servingCertificateName" .) }}
+{{- end }}
+{{- end }}
