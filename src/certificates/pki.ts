@@ -24,6 +24,9 @@ export interface CertificateFacts {
 
 const CLOCK_SKEW_MS = 60 * 60_000;
 
+// forge writes CRLF; the Secret, the bundle and the files on disk use plain LF.
+const lf = (pem: string) => pem.replace(/\r\n/g, '\n');
+
 function randomSerial(): string {
   // Positive and without a leading zero byte, so all 16 bytes survive the DER encoding.
   const bytes = randomBytes(16);
@@ -61,7 +64,7 @@ export function createCertificateAuthority(request: CertificateAuthorityRequest)
     { name: 'subjectKeyIdentifier' },
   ]);
   cert.sign(keys.privateKey, forge.md.sha256.create());
-  return { certPem: forge.pki.certificateToPem(cert), keyPem: forge.pki.privateKeyToPem(keys.privateKey) };
+  return { certPem: lf(forge.pki.certificateToPem(cert)), keyPem: lf(forge.pki.privateKeyToPem(keys.privateKey)) };
 }
 
 export interface ServingCertificateRequest {
@@ -92,7 +95,7 @@ export function issueServingCertificate(request: ServingCertificateRequest): Key
     },
   ]);
   cert.sign(issuerKey, forge.md.sha256.create());
-  return { certPem: forge.pki.certificateToPem(cert), keyPem: forge.pki.privateKeyToPem(keys.privateKey) };
+  return { certPem: lf(forge.pki.certificateToPem(cert)), keyPem: lf(forge.pki.privateKeyToPem(keys.privateKey)) };
 }
 
 /** The PEM blocks of a bundle, in order; anything between blocks is ignored. */

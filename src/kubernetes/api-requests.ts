@@ -1,5 +1,6 @@
-// Plain JSON GETs against the API server with the kubeconfig's credentials and TLS
-// settings, for discovery and paginated lists. The generated clients turn objects into
+// Plain JSON requests against the API server with the kubeconfig's credentials and TLS
+// settings: GETs for discovery and paginated lists, writes for the few objects this
+// product owns (its certificate Secret, its Lease, its webhook configurations). The generated clients turn objects into
 // model classes (dates become Date objects); the caches keep objects as the API server
 // returns them, so these requests go through client-node's HTTP layer and JSON.parse only.
 
@@ -11,10 +12,10 @@ export class ApiError extends Error {
   readonly statusCode: number;
   readonly reason: string | undefined;
 
-  constructor(path: string, statusCode: number, body: string) {
+  constructor(path: string, statusCode: number, body: string, method = 'GET') {
     const status = parseStatus(body);
     const detail = status?.message ?? (body.trim().slice(0, 200) || 'no body');
-    super(`GET ${path}: HTTP ${statusCode}${status?.reason ? ` ${status.reason}` : ''}: ${detail}`);
+    super(`${method} ${path}: HTTP ${statusCode}${status?.reason ? ` ${status.reason}` : ''}: ${detail}`);
     this.name = 'ApiError';
     this.statusCode = statusCode;
     this.reason = status?.reason;
@@ -31,21 +32,44 @@ export interface GetOptions {
 const http = new IsomorphicFetchHttpLibrary();
 
 export async function getJson<T>(kubeConfig: KubeConfig, path: string, options: GetOptions = {}): Promise<T> {
+  return requestJson<T>(kubeConfig, 'GET', path, undefined, options);
+}
+
+export type WriteMethod = 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface WriteOptions extends GetOptions {
+  /** For PATCH: application/json-patch+json (default) or application/merge-patch+json. */
+  contentType?: string;
+}
+
+const METHODS = { GET: HttpMethod.GET, POST: HttpMethod.POST, PUT: HttpMethod.PUT, PATCH: HttpMethod.PATCH, DELETE: HttpMethod.DELETE } as const;
+
+export async function requestJson<T>(
+  kubeConfig: KubeConfig,
+  method: 'GET' | WriteMethod,
+  path: string,
+  body: unknown,
+  options: WriteOptions = {},
+): Promise<T> {
   const cluster = kubeConfig.getCurrentCluster();
   if (!cluster) throw new Error('the kubeconfig has no current cluster');
-  const request = new RequestContext(cluster.server + path, HttpMethod.GET);
+  const request = new RequestContext(cluster.server + path, METHODS[method]);
   request.setHeaderParam('Accept', 'application/json');
+  if (body !== undefined) {
+    request.setHeaderParam('Content-Type', options.contentType ?? (method === 'PATCH' ? 'application/json-patch+json' : 'application/json'));
+    request.setBody(JSON.stringify(body));
+  }
   await kubeConfig.applySecurityAuthentication(request);
   const signals = [options.signal, options.timeoutMs ? AbortSignal.timeout(timerDelay(options.timeoutMs)) : undefined].filter(
     (signal): signal is AbortSignal => signal !== undefined,
   );
   if (signals.length > 0) request.setSignal(AbortSignal.any(signals));
   const response = await http.send(request).toPromise();
-  const body = await response.body.text();
+  const text = await response.body.text();
   if (response.httpStatusCode < 200 || response.httpStatusCode >= 300) {
-    throw new ApiError(path, response.httpStatusCode, body);
+    throw new ApiError(path, response.httpStatusCode, text, method);
   }
-  return JSON.parse(body) as T;
+  return JSON.parse(text) as T;
 }
 
 /** The HTTP status of an error from getJson or from client-node's Watch, if it has one. */
