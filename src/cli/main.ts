@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { ManifestError } from './manifests.ts';
 import { UsageError } from './options.ts';
+import { registerCertsCommand } from './certs-command.ts';
 import { registerDiffCommand } from './diff-command.ts';
 import { registerPlanCommand } from './plan-command.ts';
 import { registerPublisherCommand } from './publisher-command.ts';
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerWebhookCommand(program);
   registerPublisherCommand(program);
   registerRunCommand(program);
+  registerCertsCommand(program);
   registerDiffCommand(program);
   return program;
 }
