@@ -1,0 +1,462 @@
+// The Helm chart with the real helm binary, no cluster: `helm lint --strict` and
+// `helm template` for the default values and the non-default ones that change what is
+// rendered, the values the schema or the templates refuse (with the message the operator
+// reads), and NOTES.txt.
+import { describe, expect, it } from 'vitest';
+import { chartDir, helm, helmTemplate, only, renderChart, TEST_REGISTRY_URL, valuesFileArgs, type KubeObject } from '../../support/helm-chart.ts';
+
+const NS = 'mcp-system';
+const RELEASE = 'mre';
+const FULLNAME = 'mre-mcp-registry-export';
+const render = (values: object) => renderChart(values, { release: RELEASE, namespace: NS });
+const withUrl = (values: object = {}) => merge({ registry: { url: TEST_REGISTRY_URL } }, values);
+
+function merge(base: Record<string, unknown>, extra: object): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(extra)) {
+    const current = out[key];
+    out[key] = isPlainObject(current) && isPlainObject(value) ? merge(current, value) : value;
+  }
+  return out;
+}
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+interface Container {
+  args: string[];
+  env: { name: string; value?: string; valueFrom?: unknown }[];
+  ports: unknown[];
+  securityContext: unknown;
+  volumeMounts: { name: string; mountPath: string; readOnly?: boolean }[];
+  startupProbe: { httpGet: unknown; periodSeconds: number; failureThreshold: number };
+  livenessProbe: { httpGet: unknown };
+  readinessProbe: { httpGet: unknown };
+}
+interface PodSpec {
+  containers: Container[];
+  volumes: { name: string; secret?: Record<string, unknown>; emptyDir?: unknown }[];
+  securityContext: Record<string, unknown>;
+  affinity: Record<string, unknown>;
+  serviceAccountName: string;
+}
+const deployment = (objects: KubeObject[]) =>
+  only(objects, 'Deployment') as KubeObject & { spec: { replicas: number; template: { metadata: { labels: Record<string, string>; annotations?: Record<string, string> }; spec: PodSpec } } };
+const container = (objects: KubeObject[]) => deployment(objects).spec.template.spec.containers[0]!;
+const env = (objects: KubeObject[]): Record<string, string | undefined> =>
+  Object.fromEntries(container(objects).env.map((e) => [e.name, e.value]));
+type Webhook = Record<string, unknown> & { clientConfig: Record<string, unknown> };
+const webhooks = (objects: KubeObject[], kind: string) => (only(objects, kind) as KubeObject & { webhooks: Webhook[] }).webhooks;
+const rules = (objects: KubeObject[], kind: string) => (only(objects, kind) as KubeObject & { rules: unknown[] }).rules;
+
+// The contract of what the API server sends to the webhooks (webhook-config/ before the chart).
+const EXPECTED_RULES = [
+  { apiGroups: ['gateway.networking.k8s.io'], apiVersions: ['v1', 'v1beta1'], operations: ['CREATE', 'UPDATE'], resources: ['httproutes'], scope: 'Namespaced' },
+  {
+    apiGroups: ['toolhive.stacklok.dev'],
+    apiVersions: ['v1alpha1', 'v1beta1'],
+    operations: ['CREATE', 'UPDATE'],
+    resources: ['mcpservers', 'mcpremoteproxies', 'virtualmcpservers'],
+    scope: 'Namespaced',
+  },
+];
+const EXPECTED_MATCH_CONDITIONS = [
+  {
+    name: 'registry-annotated',
+    expression:
+      "has(object.metadata.annotations) && object.metadata.annotations.exists(k, k.startsWith('toolhive.stacklok.dev/registry-') || " +
+      "k in ['toolhive.stacklok.dev/tools', 'toolhive.stacklok.dev/tool-definitions', 'toolhive.stacklok.dev/authz-claims'])",
+  },
+];
+
+describe('helm lint --strict', () => {
+  it.each([
+    ['the default values (plus the required registry URL)', withUrl()],
+    ['cert-manager mode', withUrl({ certificates: { mode: 'cert-manager' } })],
+    ['cert-manager mode with an existing issuer', withUrl({ certificates: { mode: 'cert-manager', certManager: { issuerRef: { name: 'corp-ca', kind: 'ClusterIssuer' } } } })],
+    ['the toolhive flavor with token auth', withUrl({ registry: { flavor: 'toolhive', auth: { mode: 'token', existingSecret: 'registry-token' } } })],
+    ['dns auth', withUrl({ registry: { auth: { mode: 'dns', domain: 'example.com', existingSecret: 'registry-key' } } })],
+    ['metrics off', withUrl({ metrics: { enabled: false } })],
+    ['a ServiceMonitor', withUrl({ metrics: { serviceMonitor: { enabled: true } } })],
+    ['3 replicas', withUrl({ replicaCount: 3 })],
+    ['the publisher off (no registry URL needed)', { publisher: { enabled: false } }],
+  ])('is clean for %s', async (_name, values) => {
+    const { args, cleanup } = valuesFileArgs(values);
+    try {
+      const lint = await helm(['lint', '--strict', chartDir, '--namespace', NS, ...args]);
+      expect(lint.stdout + lint.stderr).toContain('1 chart(s) linted, 0 chart(s) failed');
+      expect(lint.stdout).not.toMatch(/\[(WARNING|ERROR)\]/);
+      expect(lint.code).toBe(0);
+    } finally {
+      cleanup();
+    }
+  });
+});
+
+describe('helm template with the default values', () => {
+  it('renders exactly the objects of a self-managed install', async () => {
+    const objects = await render(withUrl());
+    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual(
+      [
+        'ClusterRole', 'ClusterRoleBinding', 'Deployment', 'MutatingWebhookConfiguration', 'NetworkPolicy', 'PodDisruptionBudget',
+        'Role', 'RoleBinding', 'Service', 'ServiceAccount', 'ValidatingWebhookConfiguration',
+      ].map((kind) => `${kind}/${FULLNAME}`),
+    );
+    for (const object of objects.filter((o) => !o.kind.startsWith('Cluster') && !o.kind.endsWith('WebhookConfiguration'))) {
+      expect(object.metadata.namespace, `${object.kind} namespace`).toBe(NS);
+    }
+  });
+
+  it('runs `run` with 2 replicas, rolls out without dropping below them and spreads over nodes', async () => {
+    const objects = await render(withUrl());
+    const deploy = deployment(objects);
+    expect(deploy.spec.replicas).toBe(2);
+    expect(deploy.spec).toMatchObject({ strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } } });
+    expect(container(objects).args).toEqual(['run']);
+    const pod = deploy.spec.template.spec;
+    expect(pod.serviceAccountName).toBe(FULLNAME);
+    expect(pod.affinity).toEqual({
+      podAntiAffinity: {
+        preferredDuringSchedulingIgnoredDuringExecution: [
+          { weight: 100, podAffinityTerm: { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { 'app.kubernetes.io/name': 'mcp-registry-export', 'app.kubernetes.io/instance': RELEASE } } } },
+        ],
+      },
+    });
+    const pdb = only(objects, 'PodDisruptionBudget') as KubeObject & { spec: { maxUnavailable: number; selector: { matchLabels: Record<string, string> } } };
+    expect(pdb.spec.maxUnavailable).toBe(1);
+    expect(deploy.spec.template.metadata.labels).toMatchObject(pdb.spec.selector.matchLabels);
+  });
+
+  it('passes the configuration the process reads, through the environment', async () => {
+    const objects = await render(withUrl());
+    expect(container(objects).env.find((e) => e.name === 'MCP_REGISTRY_EXPORT_INSTALL_NAMESPACE')).toEqual({
+      name: 'MCP_REGISTRY_EXPORT_INSTALL_NAMESPACE',
+      valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } },
+    });
+    expect(env(objects)).toEqual({
+      MCP_REGISTRY_EXPORT_INSTALL_NAMESPACE: undefined,
+      MCP_REGISTRY_EXPORT_WEBHOOK_PORT: '8443',
+      MCP_REGISTRY_EXPORT_TLS_CERT: '/etc/mcp-registry-export/tls/tls.crt',
+      MCP_REGISTRY_EXPORT_TLS_KEY: '/etc/mcp-registry-export/tls/tls.key',
+      MCP_REGISTRY_EXPORT_CERTIFICATE_MODE: 'self-managed',
+      MCP_REGISTRY_EXPORT_CERTIFICATE_SECRET: `${FULLNAME}-tls`,
+      MCP_REGISTRY_EXPORT_WEBHOOK_SERVICE: FULLNAME,
+      MCP_REGISTRY_EXPORT_WEBHOOK_CONFIGURATION: FULLNAME,
+      MCP_REGISTRY_EXPORT_CA_VALIDITY: '730d',
+      MCP_REGISTRY_EXPORT_CERTIFICATE_VALIDITY: '90d',
+      MCP_REGISTRY_EXPORT_CERTIFICATE_OVERLAP: '10m',
+      MCP_REGISTRY_EXPORT_LEADER_ELECTION: 'on',
+      MCP_REGISTRY_EXPORT_LEASE_NAME: FULLNAME,
+      MCP_REGISTRY_EXPORT_REFERENTIAL_CHECKS: 'deny',
+      MCP_REGISTRY_EXPORT_LOG_LEVEL: 'info',
+      MCP_REGISTRY_EXPORT_REGISTRY_URL: TEST_REGISTRY_URL,
+      MCP_REGISTRY_EXPORT_REGISTRY_FLAVOR: 'upstream',
+      MCP_REGISTRY_EXPORT_REGISTRY_AUTH: 'none',
+      MCP_REGISTRY_EXPORT_NAME_PREFIX: 'com.toolhive.k8s.{namespace}',
+      MCP_REGISTRY_EXPORT_RESYNC_INTERVAL: '5m',
+    });
+  });
+
+  it('serves and probes one HTTPS port and mounts only the serving key pair of the optional Secret', async () => {
+    const objects = await render(withUrl());
+    const c = container(objects);
+    expect(c.ports).toEqual([{ name: 'https', containerPort: 8443, protocol: 'TCP' }]);
+    expect(c.startupProbe.httpGet).toEqual({ scheme: 'HTTPS', port: 'https', path: '/healthz' });
+    expect(c.startupProbe.periodSeconds * c.startupProbe.failureThreshold).toBeGreaterThanOrEqual(120);
+    expect(c.livenessProbe.httpGet).toEqual({ scheme: 'HTTPS', port: 'https', path: '/healthz' });
+    expect(c.readinessProbe.httpGet).toEqual({ scheme: 'HTTPS', port: 'https', path: '/readyz' });
+    const pod = deployment(objects).spec.template.spec;
+    expect(pod.volumes).toEqual([
+      {
+        name: 'tls',
+        secret: {
+          secretName: `${FULLNAME}-tls`,
+          optional: true,
+          defaultMode: 0o440,
+          items: [{ key: 'tls.crt', path: 'tls.crt' }, { key: 'tls.key', path: 'tls.key' }],
+        },
+      },
+      { name: 'tmp', emptyDir: { sizeLimit: '64Mi' } },
+    ]);
+    expect(c.volumeMounts).toEqual([
+      { name: 'tls', mountPath: '/etc/mcp-registry-export/tls', readOnly: true },
+      { name: 'tmp', mountPath: '/tmp' },
+    ]);
+  });
+
+  it('runs non-root with a read-only root filesystem, no privilege escalation, no capabilities and RuntimeDefault seccomp', async () => {
+    const objects = await render(withUrl());
+    expect(container(objects).securityContext).toEqual({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      privileged: false,
+      capabilities: { drop: ['ALL'] },
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
+    expect(deployment(objects).spec.template.spec.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+  });
+
+  it('renders both webhook configurations under one name, without caBundle, with the shipped rules and matchConditions', async () => {
+    const objects = await render(withUrl());
+    const [validating] = webhooks(objects, 'ValidatingWebhookConfiguration');
+    const [mutating] = webhooks(objects, 'MutatingWebhookConfiguration');
+    const common = {
+      admissionReviewVersions: ['v1'],
+      sideEffects: 'None',
+      matchPolicy: 'Equivalent',
+      timeoutSeconds: 5,
+      rules: EXPECTED_RULES,
+      matchConditions: EXPECTED_MATCH_CONDITIONS,
+      namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['kube-system', NS] }] },
+    };
+    expect(validating).toEqual({
+      name: 'validate.annotations.mcp-registry-export.dev',
+      failurePolicy: 'Fail',
+      clientConfig: { service: { name: FULLNAME, namespace: NS, path: '/validate', port: 443 } },
+      ...common,
+    });
+    expect(mutating).toEqual({
+      name: 'mutate.annotations.mcp-registry-export.dev',
+      failurePolicy: 'Ignore',
+      reinvocationPolicy: 'IfNeeded',
+      clientConfig: { service: { name: FULLNAME, namespace: NS, path: '/mutate', port: 443 } },
+      ...common,
+    });
+    expect(only(objects, 'ValidatingWebhookConfiguration').metadata.annotations).toBeUndefined();
+  });
+
+  it('admits ingress on the HTTPS port only, from anywhere unless peers are given', async () => {
+    const objects = await render(withUrl());
+    const policy = only(objects, 'NetworkPolicy') as KubeObject & { spec: Record<string, unknown> };
+    expect(policy.spec).toEqual({
+      podSelector: { matchLabels: { 'app.kubernetes.io/name': 'mcp-registry-export', 'app.kubernetes.io/instance': RELEASE } },
+      policyTypes: ['Ingress'],
+      ingress: [{ ports: [{ port: 'https', protocol: 'TCP' }] }],
+    });
+    const service = only(objects, 'Service') as KubeObject & { spec: { ports: unknown[] } };
+    expect(service.spec.ports).toEqual([{ name: 'https', port: 443, targetPort: 'https', protocol: 'TCP' }]);
+  });
+
+  it('grants reads of what is watched, Events, and writes of its own webhook configurations, Lease and Secret by name only', async () => {
+    const objects = await render(withUrl());
+    expect(rules(objects, 'ClusterRole')).toEqual([
+      { apiGroups: ['gateway.networking.k8s.io'], resources: ['gatewayclasses', 'gateways', 'httproutes', 'referencegrants'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: [''], resources: ['namespaces', 'services'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: ['toolhive.stacklok.dev'], resources: ['mcpservers', 'mcpremoteproxies', 'virtualmcpservers'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
+      {
+        apiGroups: ['admissionregistration.k8s.io'],
+        resources: ['validatingwebhookconfigurations', 'mutatingwebhookconfigurations'],
+        resourceNames: [FULLNAME],
+        verbs: ['get', 'list', 'watch', 'patch', 'update'],
+      },
+    ]);
+    expect(rules(objects, 'Role')).toEqual([
+      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
+      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], resourceNames: [FULLNAME], verbs: ['get', 'update', 'patch'] },
+      { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
+      { apiGroups: [''], resources: ['secrets'], resourceNames: [`${FULLNAME}-tls`], verbs: ['get', 'list', 'watch', 'update', 'patch'] },
+    ]);
+    const subject = { kind: 'ServiceAccount', name: FULLNAME, namespace: NS };
+    expect(only(objects, 'ClusterRoleBinding')).toMatchObject({ roleRef: { kind: 'ClusterRole', name: FULLNAME }, subjects: [subject] });
+    expect(only(objects, 'RoleBinding')).toMatchObject({ roleRef: { kind: 'Role', name: FULLNAME }, subjects: [subject] });
+  });
+});
+
+describe('helm template with non-default values', () => {
+  it('cert-manager mode: self-signed Issuer, CA Certificate, CA Issuer, serving Certificate and inject-ca-from on both configurations', async () => {
+    const objects = await render(withUrl({ certificates: { mode: 'cert-manager' } }));
+    expect(objects.filter((o) => o.apiVersion === 'cert-manager.io/v1').map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
+      `Certificate/${FULLNAME}-ca`,
+      `Certificate/${FULLNAME}-serving`,
+      `Issuer/${FULLNAME}-ca`,
+      `Issuer/${FULLNAME}-selfsigned`,
+    ]);
+    expect(only(objects, 'Issuer', `${FULLNAME}-selfsigned`)).toMatchObject({ spec: { selfSigned: {} } });
+    expect(only(objects, 'Certificate', `${FULLNAME}-ca`)).toMatchObject({ spec: { isCA: true, secretName: `${FULLNAME}-ca`, issuerRef: { name: `${FULLNAME}-selfsigned`, kind: 'Issuer' } } });
+    expect(only(objects, 'Issuer', `${FULLNAME}-ca`)).toMatchObject({ spec: { ca: { secretName: `${FULLNAME}-ca` } } });
+    expect(only(objects, 'Certificate', `${FULLNAME}-serving`)).toMatchObject({
+      metadata: { namespace: NS },
+      spec: {
+        secretName: `${FULLNAME}-tls`,
+        dnsNames: [`${FULLNAME}.${NS}.svc`, `${FULLNAME}.${NS}.svc.cluster.local`],
+        issuerRef: { name: `${FULLNAME}-ca`, kind: 'Issuer', group: 'cert-manager.io' },
+      },
+    });
+    for (const kind of ['ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration']) {
+      expect(only(objects, kind).metadata.annotations).toEqual({ 'cert-manager.io/inject-ca-from': `${NS}/${FULLNAME}-serving` });
+      expect(webhooks(objects, kind)[0]!.clientConfig).not.toHaveProperty('caBundle');
+    }
+    const vars = env(objects);
+    expect(vars['MCP_REGISTRY_EXPORT_CERTIFICATE_MODE']).toBe('external');
+    expect(vars['MCP_REGISTRY_EXPORT_CERTIFICATE_SECRET']).toBe(`${FULLNAME}-tls`);
+    expect(Object.keys(vars)).not.toContain('MCP_REGISTRY_EXPORT_CA_VALIDITY');
+    // cert-manager writes the Secret: the pods may only read it.
+    expect(rules(objects, 'Role')).toContainEqual({ apiGroups: [''], resources: ['secrets'], resourceNames: [`${FULLNAME}-tls`], verbs: ['get', 'list', 'watch'] });
+    expect(JSON.stringify(rules(objects, 'Role'))).not.toMatch(/"secrets"\],"verbs":\[[^\]]*"(create|update|patch)"/);
+  });
+
+  it('cert-manager mode with issuerRef: only the serving Certificate, issued by that issuer', async () => {
+    const issuerRef = { name: 'corp-ca', kind: 'ClusterIssuer', group: 'cert-manager.io' };
+    const objects = await render(withUrl({ certificates: { mode: 'cert-manager', certManager: { issuerRef } } }));
+    expect(objects.filter((o) => o.apiVersion === 'cert-manager.io/v1').map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([`Certificate/${FULLNAME}-serving`]);
+    expect(only(objects, 'Certificate')).toMatchObject({ spec: { issuerRef } });
+  });
+
+  it('toolhive flavor with token auth: flavor, auth and the token file from the named Secret, only its one key', async () => {
+    const objects = await render(withUrl({ registry: { flavor: 'toolhive', auth: { mode: 'token', existingSecret: 'registry-token', tokenKey: 'jwt' } } }));
+    expect(env(objects)).toMatchObject({
+      MCP_REGISTRY_EXPORT_REGISTRY_FLAVOR: 'toolhive',
+      MCP_REGISTRY_EXPORT_REGISTRY_AUTH: 'token',
+      MCP_REGISTRY_EXPORT_REGISTRY_TOKEN_FILE: '/etc/mcp-registry-export/registry/token',
+    });
+    expect(Object.keys(env(objects))).not.toContain('MCP_REGISTRY_EXPORT_REGISTRY_KEY_FILE');
+    expect(deployment(objects).spec.template.spec.volumes).toContainEqual({
+      name: 'registry-credentials',
+      secret: { secretName: 'registry-token', defaultMode: 0o440, items: [{ key: 'jwt', path: 'token' }] },
+    });
+    expect(container(objects).volumeMounts).toContainEqual({ name: 'registry-credentials', mountPath: '/etc/mcp-registry-export/registry', readOnly: true });
+  });
+
+  it('dns auth: the key file, the domain, and the key from the named Secret', async () => {
+    const objects = await render(withUrl({ registry: { auth: { mode: 'dns', domain: 'example.com', existingSecret: 'registry-key' } } }));
+    expect(env(objects)).toMatchObject({
+      MCP_REGISTRY_EXPORT_REGISTRY_AUTH: 'dns',
+      MCP_REGISTRY_EXPORT_REGISTRY_KEY_FILE: '/etc/mcp-registry-export/registry/private-key',
+      MCP_REGISTRY_EXPORT_REGISTRY_DOMAIN: 'example.com',
+    });
+    expect(deployment(objects).spec.template.spec.volumes).toContainEqual({
+      name: 'registry-credentials',
+      secret: { secretName: 'registry-key', defaultMode: 0o440, items: [{ key: 'private-key', path: 'private-key' }] },
+    });
+  });
+
+  it('metrics on: scrape annotations; metrics off: none, and no ServiceMonitor even when asked for', async () => {
+    const on = await render(withUrl({ metrics: { serviceMonitor: { enabled: true } } }));
+    expect(deployment(on).spec.template.metadata.annotations).toEqual({
+      'prometheus.io/scrape': 'true',
+      'prometheus.io/scheme': 'https',
+      'prometheus.io/port': '8443',
+      'prometheus.io/path': '/metrics',
+    });
+    expect(only(on, 'ServiceMonitor')).toMatchObject({
+      apiVersion: 'monitoring.coreos.com/v1',
+      metadata: { namespace: NS },
+      spec: { endpoints: [{ port: 'https', scheme: 'https', path: '/metrics', tlsConfig: { insecureSkipVerify: true } }] },
+    });
+
+    const off = await render(withUrl({ metrics: { enabled: false, serviceMonitor: { enabled: true } } }));
+    expect(deployment(off).spec.template.metadata.annotations).toBeUndefined();
+    expect(off.filter((o) => o.kind === 'ServiceMonitor')).toEqual([]);
+  });
+
+  it('replicas 3', async () => {
+    expect(deployment(await render(withUrl({ replicaCount: 3 }))).spec.replicas).toBe(3);
+  });
+
+  it('the publisher off: `webhook`, no registry settings, still leader-elected for the certificate controller', async () => {
+    const objects = await render({ publisher: { enabled: false } });
+    expect(container(objects).args).toEqual(['webhook']);
+    const vars = env(objects);
+    expect(Object.keys(vars).filter((name) => /^MCP_REGISTRY_EXPORT_(REGISTRY_|NAME_PREFIX|RESYNC|OWNER|DRY_RUN)/.test(name))).toEqual([]);
+    expect(vars).toMatchObject({ MCP_REGISTRY_EXPORT_LEADER_ELECTION: 'on', MCP_REGISTRY_EXPORT_CERTIFICATE_MODE: 'self-managed' });
+  });
+
+  it('publisher options: --namespace per namespace, owner, prefix, resync, dry run', async () => {
+    const objects = await render(
+      withUrl({ publisher: { namespaces: ['team-a', 'team-b'], owner: 'cluster-1', namePrefix: 'io.example/{namespace}', resyncInterval: '1h30m', dryRun: true } }),
+    );
+    expect(container(objects).args).toEqual(['run', '--namespace', 'team-a', '--namespace', 'team-b']);
+    expect(env(objects)).toMatchObject({
+      MCP_REGISTRY_EXPORT_OWNER: 'cluster-1',
+      MCP_REGISTRY_EXPORT_NAME_PREFIX: 'io.example/{namespace}',
+      MCP_REGISTRY_EXPORT_RESYNC_INTERVAL: '1h30m',
+      MCP_REGISTRY_EXPORT_DRY_RUN: 'true',
+    });
+    expect(Object.keys(env(await render(withUrl())))).not.toContain('MCP_REGISTRY_EXPORT_DRY_RUN');
+  });
+
+  it('webhook options: timeout, extra excluded namespaces, NetworkPolicy peers', async () => {
+    const from = [{ ipBlock: { cidr: '10.0.0.0/16' } }, { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }];
+    const objects = await render(withUrl({ webhook: { timeoutSeconds: 10, excludeNamespaces: ['flux-system', NS] }, networkPolicy: { from } }));
+    for (const kind of ['ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration']) {
+      expect(webhooks(objects, kind)[0]).toMatchObject({
+        timeoutSeconds: 10,
+        namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['kube-system', NS, 'flux-system'] }] },
+      });
+    }
+    expect(only(objects, 'NetworkPolicy')).toMatchObject({ spec: { ingress: [{ ports: [{ port: 'https', protocol: 'TCP' }], from }] } });
+  });
+});
+
+describe('values the chart refuses', () => {
+  it.each([
+    ['an unknown top-level key', withUrl({ replicas: 3 }), "at '': additional properties 'replicas' not allowed"],
+    ['an unknown nested key', withUrl({ webhook: { timeout: 10 } }), "at '/webhook': additional properties 'timeout' not allowed"],
+    ['a timeout over 30 s', withUrl({ webhook: { timeoutSeconds: 31 } }), "at '/webhook/timeoutSeconds': maximum: got 31, want 30"],
+    ['a misspelt certificate mode', withUrl({ certificates: { mode: 'certmanager' } }), "at '/certificates/mode': value must be one of 'self-managed', 'cert-manager'"],
+    ['an unknown registry flavor', withUrl({ registry: { flavor: 'official' } }), "at '/registry/flavor': value must be one of 'upstream', 'toolhive'"],
+    ['a duration without unit', withUrl({ certificates: { certificateValidity: '90' } }), "at '/certificates/certificateValidity'"],
+    ['no registry URL while the publisher is on', {}, "at '/registry': missing property 'url'"],
+    ['a registry URL that is not http(s)', withUrl({ registry: { url: 'registry.example.com' } }), "at '/registry/url'"],
+    ['token auth without a Secret', withUrl({ registry: { auth: { mode: 'token' } } }), "at '/registry/auth': missing property 'existingSecret'"],
+    ['dns auth without a domain', withUrl({ registry: { auth: { mode: 'dns', existingSecret: 'k' } } }), "at '/registry/auth': missing property 'domain'"],
+  ])('rejects %s with the schema', async (_name, values, message) => {
+    const result = await helmTemplate(values);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain("values don't meet the specifications of the schema(s)");
+    expect(result.stderr).toContain(message);
+  });
+
+  it('names the missing registry URL in the template too (for --skip-schema-validation)', async () => {
+    const result = await helmTemplate({}, { extraArgs: ['--skip-schema-validation'] });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain('registry.url is required when publisher.enabled is true');
+  });
+
+  it('names the missing auth Secret and domain in the template too', async () => {
+    const token = await helmTemplate(withUrl({ registry: { auth: { mode: 'token' } } }), { extraArgs: ['--skip-schema-validation'] });
+    expect(token.stderr).toContain('registry.auth.existingSecret is required when registry.auth.mode is token');
+    const dns = await helmTemplate(withUrl({ registry: { auth: { mode: 'dns', existingSecret: 'k' } } }), { extraArgs: ['--skip-schema-validation'] });
+    expect(dns.stderr).toContain('registry.auth.domain is required when registry.auth.mode is dns');
+  });
+
+  it('helm lint reports a schema violation as an error', async () => {
+    const { args, cleanup } = valuesFileArgs(withUrl({ logLevel: 'verbose' }));
+    try {
+      const lint = await helm(['lint', chartDir, ...args]);
+      expect(lint.code).not.toBe(0);
+      expect(lint.stdout).toContain("[ERROR] values.yaml: - at '/logLevel': value must be one of 'debug', 'info', 'warn', 'error'");
+    } finally {
+      cleanup();
+    }
+  });
+});
+
+describe('NOTES.txt', () => {
+  async function notes(values: object): Promise<string> {
+    const { args, cleanup } = valuesFileArgs(values);
+    try {
+      // --dry-run=client renders the release notes without a cluster.
+      const result = await helm(['install', RELEASE, chartDir, '--namespace', NS, '--dry-run=client', ...args], { KUBECONFIG: '/nonexistent' });
+      expect(result.code, result.stderr).toBe(0);
+      return result.stdout.slice(result.stdout.indexOf('NOTES:'));
+    } finally {
+      cleanup();
+    }
+  }
+
+  it('tells how to see the first entries: registry search by prefix, publisher log lines, diff', async () => {
+    const text = await notes(withUrl({ publisher: { owner: 'cluster-1' } }));
+    expect(text).toContain(`REGISTRY_URL=${TEST_REGISTRY_URL}`);
+    expect(text).toContain('curl -s "$REGISTRY_URL/v0.1/servers?search=com.toolhive.k8s."');
+    expect(text).toContain(`kubectl -n ${NS} logs -l app.kubernetes.io/name=mcp-registry-export,app.kubernetes.io/instance=${RELEASE}`);
+    expect(text).toContain('"msg":"(published|');
+    expect(text).toContain('mcp-registry-export diff --registry-url "$REGISTRY_URL" --kubeconfig ~/.kube/config --owner "cluster-1"');
+    expect(text).toContain(`get lease ${FULLNAME}`);
+  });
+
+  it('says nothing is published when the publisher is off', async () => {
+    const text = await notes({ publisher: { enabled: false } });
+    expect(text).toContain('publisher.enabled is false: nothing is published');
+    expect(text).not.toContain('v0.1/servers');
+  });
+});
