@@ -136,3 +136,26 @@ export function watchKeyPair(options: KeyPairWatchOptions): KeyPairWatch {
     },
   };
 }
+
+/**
+ * Waits for a usable pair to appear (a Secret mounted `optional` is empty until the
+ * certificate controller or cert-manager has written it and the kubelet has caught up).
+ * Gives up after `waitMs` with the last reason, or when `signal` aborts.
+ */
+export async function waitForKeyPair(files: KeyPairFiles, waitMs: number, onWaiting: (reason: string) => void, signal?: AbortSignal): Promise<KeyPair> {
+  const deadline = Date.now() + waitMs;
+  let reported = false;
+  for (;;) {
+    try {
+      return await loadKeyPair(files);
+    } catch (error) {
+      if (Date.now() >= deadline || signal?.aborted) throw error;
+      if (!reported) onWaiting((error as Error).message);
+      reported = true;
+    }
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, Math.min(1_000, Math.max(0, deadline - Date.now())));
+      signal?.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+    });
+  }
+}

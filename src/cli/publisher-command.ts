@@ -6,13 +6,15 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { ClusterCache } from '../kubernetes/cluster-cache.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
 import { startProbeServer } from '../observability/probe-server.ts';
-import { createPublisherMetrics } from '../observability/publisher-metrics.ts';
+import { createPublisherMetrics, type PublisherMetrics } from '../observability/publisher-metrics.ts';
 import { startPublisher, type PublisherConfig, type RunningPublisher } from '../publisher/publisher.ts';
 import { createRegistryClient, type RegistryConfig } from '../registry/index.ts';
 import { parseDuration } from './durations.ts';
 import { collect, namePrefixOption, UsageError } from './options.ts';
 import { addRegistryOptions, registryConfigFrom, type RegistryFlags } from './registry-options.ts';
-import { logLevelOption, untilTerminated } from './webhook-command.ts';
+import type { Elector } from '../leader-election/elector.ts';
+import { addLeaderElectionOptions, createElector, type LeaderFlags } from './leader-options.ts';
+import { deferred, logLevelOption, untilTerminated } from './webhook-command.ts';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 
 export const DEFAULT_PUBLISHER_PORT = 8080;
@@ -79,14 +81,24 @@ export async function startPublisherProcess(
   cache: ClusterCache,
   metricsRegistry?: Registry,
 ): Promise<RunningPublisher> {
-  const metrics = createPublisherMetrics(metricsRegistry);
+  const metrics = publisherMetricsFor(metricsRegistry);
   const client = createRegistryClient(configs.registry, { logger: logger.child({ component: 'registry-client' }), onRequest: metrics.observeRequest });
   return startPublisher(configs.publisher, logger, { cache, client, metrics });
 }
 
+// A leader that loses and regains the Lease starts the publisher again on the same
+// registry, where its metrics are already registered: they are made once per registry.
+const metricsByRegistry = new WeakMap<Registry, PublisherMetrics>();
+function publisherMetricsFor(registry: Registry | undefined): PublisherMetrics {
+  if (!registry) return createPublisherMetrics();
+  let metrics = metricsByRegistry.get(registry);
+  if (!metrics) metricsByRegistry.set(registry, (metrics = createPublisherMetrics(registry)));
+  return metrics;
+}
+
 export function registerPublisherCommand(program: Command): void {
   const command = program.command('publisher').description('keep an MCP registry in sync with the exported MCP servers of the cluster');
-  addPublisherOptions(command)
+  addLeaderElectionOptions(addPublisherOptions(command))
     .addOption(
       new Option('--port <port>', 'plain-HTTP port for /healthz, /readyz and /metrics')
         .env('MCP_REGISTRY_EXPORT_PORT')
@@ -97,7 +109,7 @@ export function registerPublisherCommand(program: Command): void {
         })
         .default(DEFAULT_PUBLISHER_PORT),
     )
-    .action(async (flags: PublisherFlags & { port: number }) => {
+    .action(async (flags: PublisherFlags & LeaderFlags & { port: number }) => {
       const configs = publisherConfigFrom(flags);
       const logger = createLogger({ level: flags.logLevel, name: 'publisher' });
       const terminated = untilTerminated(logger);
@@ -105,29 +117,41 @@ export function registerPublisherCommand(program: Command): void {
       const metrics = new Registry();
       collectDefaultMetrics({ register: metrics, prefix: 'mcp_registry_export_' });
       let publisher: RunningPublisher | undefined;
-      const probes = await startProbeServer({ port: flags.port, isReady: () => publisher?.isReady() ?? false, metrics }).catch((error: Error) => {
+      let elector: Elector | undefined;
+      const probes = await startProbeServer({
+        port: flags.port,
+        // Without the Lease there is nothing to publish: synced caches are enough.
+        isReady: () => (elector?.isLeader() ? (publisher?.isReady() ?? false) : cache.isSynced()),
+        metrics,
+      }).catch((error: Error) => {
         throw new UsageError(`cannot serve probes on port ${flags.port}: ${error.message}`);
       });
       logger.info({ port: probes.port }, 'serving /healthz, /readyz and /metrics');
       cache.start();
-      const starting = startPublisherProcess(configs, logger, cache, metrics);
-      const first = await Promise.race([starting.then((p) => ({ p })), terminated.then(() => undefined)]).catch(async (error: Error) => {
-        // A publisher that cannot start (caches never synced, no owner ID) ends the process.
-        await Promise.all([cache.stop(), probes.close()]);
-        throw new UsageError(`the publisher could not start: ${error.message}`);
-      });
-      if (first === undefined) {
-        starting.then((p) => p.stop(), () => {});
-        await cache.stop();
-        await probes.close();
-        process.exitCode = 0;
-        return;
-      }
-      publisher = first.p;
-      await terminated;
-      await publisher.stop();
-      await cache.stop();
+      const failed = deferred<Error>();
+      elector = createElector(
+        flags,
+        () => cache.kubeConfig,
+        logger,
+        async () => {
+          const started = await startPublisherProcess(configs, logger, cache, metrics);
+          publisher = started;
+          return {
+            async stop() {
+              publisher = undefined;
+              await started.stop();
+            },
+          };
+        },
+        failed.resolve,
+      );
+      elector.start();
+      const failure = await Promise.race([terminated.then(() => undefined), failed.promise]);
+      // The cache stops first so a publisher still waiting for its first sync gives up at once.
+      await Promise.all([elector.stop(), cache.stop()]);
       await probes.close();
+      // A publisher that cannot start (caches never synced, no owner ID) ends the process.
+      if (failure) throw new UsageError(`the publisher could not start: ${failure.message}`);
       logger.info('publisher stopped');
       process.exitCode = 0;
     });

@@ -1,71 +1,110 @@
 // `mcp-registry-export run`: the admission webhook and the publisher in one process, on one
-// set of informer caches (cli.md "Long-running modes"). /healthz, /readyz and /metrics are
-// served by the webhook's HTTPS port; ready when the caches have synced and the
-// publisher's first pass has finished.
+// set of informer caches (cli.md "Long-running modes"). Every replica serves admission; with
+// --leader-election on, only the Lease holder publishes and (self-managed) keeps the
+// certificates. /healthz, /readyz and /metrics are served on the webhook's HTTPS port.
+// Ready when the caches have synced and, on the leader, the first publishing pass is done.
 
-import { Option, type Command } from 'commander';
+import { type Command } from 'commander';
+import { Registry } from 'prom-client';
 import { ClusterCache } from '../kubernetes/cluster-cache.ts';
+import type { LeaderWork } from '../leader-election/elector.ts';
 import { createLogger } from '../observability/logger.ts';
 import type { RunningPublisher } from '../publisher/publisher.ts';
+import { addCertificateOptions, validateCertificateFlags, type CertificateFlags } from './certificate-options.ts';
+import { addLeaderElectionOptions, createElector, type LeaderFlags } from './leader-options.ts';
 import { referentialChecksOption, UsageError } from './options.ts';
 import { addPublisherOptions, publisherConfigFrom, startPublisherProcess, type PublisherFlags } from './publisher-command.ts';
-import { clusterCacheContextProvider, DEFAULT_TLS_CERT, DEFAULT_TLS_KEY, portOption, startWebhook, untilTerminated } from './webhook-command.ts';
+import { abortOn, certificateWork, clusterCacheContextProvider, deferred, portOption, startWebhook, tlsOptions, untilTerminated } from './webhook-command.ts';
 
-interface RunFlags extends PublisherFlags {
+interface RunFlags extends PublisherFlags, LeaderFlags, CertificateFlags {
   port: number;
   tlsCert: string;
   tlsKey: string;
   referentialChecks: 'deny' | 'warn';
 }
 
+function abortedPromise(signal: AbortSignal): Promise<undefined> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve(undefined);
+    else signal.addEventListener('abort', () => resolve(undefined), { once: true });
+  });
+}
+
 export function registerRunCommand(program: Command): void {
   const command = program.command('run').description('run the admission webhook and the publisher in one process, on one set of informer caches');
-  addPublisherOptions(command)
-    .addOption(portOption())
-    .addOption(new Option('--tls-cert <file>', 'serving certificate (PEM); reloaded when it changes').env('MCP_REGISTRY_EXPORT_TLS_CERT').default(DEFAULT_TLS_CERT))
-    .addOption(new Option('--tls-key <file>', 'private key of the serving certificate (PEM)').env('MCP_REGISTRY_EXPORT_TLS_KEY').default(DEFAULT_TLS_KEY))
-    .addOption(referentialChecksOption())
-    .action(async (flags: RunFlags) => {
-      const configs = publisherConfigFrom(flags);
-      const logger = createLogger({ level: flags.logLevel, name: 'run' });
-      const terminated = untilTerminated(logger);
-      const cache = new ClusterCache({ kubeconfigPath: flags.kubeconfig, logger: logger.child({ component: 'cluster-cache' }) });
-      cache.start();
-      let publisher: RunningPublisher | undefined;
-      const webhook = await startWebhook(
-        {
-          port: flags.port,
-          tlsCert: flags.tlsCert,
-          tlsKey: flags.tlsKey,
-          contract: { namePrefix: flags.namePrefix, referentialChecks: flags.referentialChecks, defaultNamespace: 'default' },
-          logLevel: flags.logLevel,
-          clusterLookups: 'on',
-          kubeconfig: flags.kubeconfig,
-        },
-        logger.child({ component: 'webhook' }),
-        {
-          createContextProvider: (options) => clusterCacheContextProvider(cache, options),
-          isReady: () => cache.isSynced() && (publisher?.isReady() ?? false),
-        },
-      ).catch(async (error: Error) => {
-        await cache.stop();
-        throw new UsageError(error.message);
+  addPublisherOptions(command).addOption(portOption());
+  tlsOptions(command).addOption(referentialChecksOption());
+  addCertificateOptions(addLeaderElectionOptions(command)).action(async (flags: RunFlags) => {
+    const problem = validateCertificateFlags(flags);
+    if (problem) throw new UsageError(problem);
+    const configs = publisherConfigFrom(flags);
+    const logger = createLogger({ level: flags.logLevel, name: 'run' });
+    const terminated = untilTerminated(logger);
+    const cache = new ClusterCache({ kubeconfigPath: flags.kubeconfig, logger: logger.child({ component: 'cluster-cache' }) });
+    cache.start();
+    const metricsRegistry = deferred<Registry>();
+    let publisher: RunningPublisher | undefined;
+
+    // The leader's work: certificates at once (the webhooks wait for them), publishing once
+    // the caches have synced.
+    const certificates = certificateWork(flags, () => cache.kubeConfig, logger);
+    const work: LeaderWork = async (signal) => {
+      const certificateController = await certificates(signal);
+      const starting = metricsRegistry.promise.then((registry) => startPublisherProcess(configs, logger.child({ component: 'publisher' }), cache, registry));
+      // Leadership may end (or the process stop) while the caches are still syncing: do not
+      // wait for the start then; whatever starts late is stopped at once.
+      const started = await Promise.race([starting, abortedPromise(signal)]).catch(async (error: unknown) => {
+        await certificateController.stop();
+        throw error;
       });
-      const starting = startPublisherProcess(configs, logger.child({ component: 'publisher' }), cache, webhook.admission.metrics.registry);
-      const first = await Promise.race([starting.then((p) => ({ p })), terminated.then(() => undefined)]).catch(async (error: Error) => {
-        // A publisher that cannot start (caches never synced, no owner ID) ends the process.
-        await Promise.all([webhook.admission.shutdown(), cache.stop()]);
-        throw new UsageError(`the publisher could not start: ${error.message}`);
-      });
-      if (first === undefined) starting.then((p) => p.stop(), () => {});
-      if (first !== undefined) {
-        publisher = first.p;
-        await terminated;
+      if (started === undefined) {
+        starting.then((late) => late.stop(), () => {});
+        return certificateController;
       }
-      // Admission requests in flight and the running pass's writes finish first.
-      await Promise.all([webhook.admission.shutdown(), publisher?.stop()]);
+      publisher = started;
+      return {
+        async stop() {
+          publisher = undefined;
+          await Promise.all([started.stop(), certificateController.stop()]);
+        },
+      };
+    };
+    const failed = deferred<Error>();
+    const elector = createElector(flags, () => cache.kubeConfig, logger, work, failed.resolve);
+    elector.start();
+
+    const webhook = await startWebhook(
+      {
+        port: flags.port,
+        tlsCert: flags.tlsCert,
+        tlsKey: flags.tlsKey,
+        contract: { namePrefix: flags.namePrefix, referentialChecks: flags.referentialChecks, defaultNamespace: 'default' },
+        logLevel: flags.logLevel,
+        clusterLookups: 'on',
+        kubeconfig: flags.kubeconfig,
+        certificateWaitMs: flags.certificateWait,
+      },
+      logger.child({ component: 'webhook' }),
+      {
+        createContextProvider: (options) => clusterCacheContextProvider(cache, options),
+        // A replica that does not lead has nothing to publish: synced caches are enough.
+        isReady: () => cache.isSynced() && (!elector.isLeader() || (publisher?.isReady() ?? false)),
+        signal: abortOn(terminated),
+      },
+    ).catch(async (error: Error) => {
+      metricsRegistry.resolve(new Registry());
+      await elector.stop();
       await cache.stop();
-      logger.info('stopped');
-      process.exitCode = 0;
+      throw new UsageError(error.message);
     });
+    metricsRegistry.resolve(webhook.admission.metrics.registry);
+
+    const failure = await Promise.race([terminated.then(() => undefined), failed.promise]);
+    // Admission requests in flight and the running pass's writes finish first; then the Lease is released.
+    await Promise.all([webhook.admission.shutdown(), elector.stop()]);
+    await cache.stop();
+    if (failure) throw new UsageError(`the publisher could not start: ${failure.message}`);
+    logger.info('stopped');
+    process.exitCode = 0;
+  });
 }

@@ -3,14 +3,19 @@
 // contract's look-ups come from informer caches of the cluster (in-cluster config or
 // --kubeconfig / KUBECONFIG), or from an empty cluster with --cluster-lookups=off.
 
+import { KubeConfig } from '@kubernetes/client-node';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { createAdmissionServer, type AdmissionServer, type ContractContextProvider } from '../admission/server.ts';
+import { waitForKeyPair } from '../admission/serving-certificate.ts';
 import { EMPTY_CLUSTER } from '../cluster/lookups.ts';
 import type { ContractOptions } from '../contract/types.ts';
 import { ClusterCache } from '../kubernetes/cluster-cache.ts';
 import { exportIndexProvider } from '../kubernetes/export-index-cache.ts';
 import { createLogger, LOG_LEVELS, type Logger } from '../observability/logger.ts';
 import { createAdmissionMetrics } from '../observability/metrics.ts';
+import type { LeaderWork } from '../leader-election/elector.ts';
+import { addCertificateOptions, certificateControllerFor, validateCertificateFlags, type CertificateFlags } from './certificate-options.ts';
+import { addLeaderElectionOptions, createElector, type LeaderFlags } from './leader-options.ts';
 import { namePrefixOption, referentialChecksOption, UsageError } from './options.ts';
 
 export const DEFAULT_WEBHOOK_PORT = 8443;
@@ -27,6 +32,8 @@ export interface WebhookConfig {
   clusterLookups: 'on' | 'off';
   /** Kubeconfig file; default: KUBECONFIG, ~/.kube/config, then the in-cluster service account. */
   kubeconfig?: string;
+  /** Wait this long for the certificate files to appear (0: they must exist at start). */
+  certificateWaitMs?: number;
 }
 
 export interface WebhookDependencies {
@@ -37,6 +44,8 @@ export interface WebhookDependencies {
   createContextProvider?: (options: ContractOptions, logger: Logger) => ContractContextProvider | Promise<ContractContextProvider>;
   /** Extra readiness (e.g. caches synced) for /readyz. */
   isReady?: () => boolean;
+  /** Aborts a wait for the certificate files (termination). */
+  signal?: AbortSignal;
 }
 
 /** No other objects are known: the checks against other objects can only warn. */
@@ -103,6 +112,14 @@ export async function startWebhook(config: WebhookConfig, logger: Logger, depend
   }
   let admission: AdmissionServer;
   try {
+    if (config.certificateWaitMs) {
+      await waitForKeyPair(
+        { certFile: config.tlsCert, keyFile: config.tlsKey },
+        config.certificateWaitMs,
+        (reason) => logger.info({ reason, waitMs: config.certificateWaitMs }, 'waiting for the serving certificate files'),
+        dependencies.signal,
+      );
+    }
     const contextProvider = await createProvider(config.contract, logger);
     admission = await createAdmissionServer({
       port: config.port,
@@ -141,7 +158,7 @@ export function untilTerminated(logger: Logger): Promise<NodeJS.Signals> {
   });
 }
 
-interface WebhookFlags {
+interface WebhookFlags extends LeaderFlags, CertificateFlags {
   port: number;
   tlsCert: string;
   tlsKey: string;
@@ -152,13 +169,25 @@ interface WebhookFlags {
   kubeconfig?: string;
 }
 
+export function tlsOptions(command: Command): Command {
+  return command
+    .addOption(new Option('--tls-cert <file>', 'serving certificate (PEM); reloaded when it changes').env('MCP_REGISTRY_EXPORT_TLS_CERT').default(DEFAULT_TLS_CERT))
+    .addOption(new Option('--tls-key <file>', 'private key of the serving certificate (PEM)').env('MCP_REGISTRY_EXPORT_TLS_KEY').default(DEFAULT_TLS_KEY));
+}
+
+/** Aborted on the first SIGTERM/SIGINT, for waits that must not outlive the process. */
+export function abortOn(terminated: Promise<unknown>): AbortSignal {
+  const controller = new AbortController();
+  void terminated.then(() => controller.abort());
+  return controller.signal;
+}
+
 export function registerWebhookCommand(program: Command, dependencies: WebhookDependencies = {}): void {
-  program
+  const command = program
     .command('webhook')
     .description('serve the validating and mutating admission webhooks over HTTPS')
-    .addOption(portOption())
-    .addOption(new Option('--tls-cert <file>', 'serving certificate (PEM); reloaded when it changes').env('MCP_REGISTRY_EXPORT_TLS_CERT').default(DEFAULT_TLS_CERT))
-    .addOption(new Option('--tls-key <file>', 'private key of the serving certificate (PEM)').env('MCP_REGISTRY_EXPORT_TLS_KEY').default(DEFAULT_TLS_KEY))
+    .addOption(portOption());
+  tlsOptions(command)
     .addOption(namePrefixOption())
     .addOption(referentialChecksOption())
     .addOption(logLevelOption())
@@ -168,25 +197,61 @@ export function registerWebhookCommand(program: Command, dependencies: WebhookDe
         .env('MCP_REGISTRY_EXPORT_CLUSTER_LOOKUPS')
         .default('on'),
     )
-    .addOption(new Option('--kubeconfig <file>', 'kubeconfig file (default: KUBECONFIG, ~/.kube/config, then in-cluster)'))
-    .action(async (flags: WebhookFlags) => {
-      const config: WebhookConfig = {
-        port: flags.port,
-        tlsCert: flags.tlsCert,
-        tlsKey: flags.tlsKey,
-        contract: { namePrefix: flags.namePrefix, referentialChecks: flags.referentialChecks, defaultNamespace: 'default' },
-        logLevel: flags.logLevel,
-        clusterLookups: flags.clusterLookups,
-        kubeconfig: flags.kubeconfig,
-      };
-      const logger = createLogger({ level: config.logLevel, name: 'webhook' });
-      const terminated = untilTerminated(logger);
-      // Start-up failures are configuration problems (certificate files, port): exit 2 with the sentence.
-      const webhook = await startWebhook(config, logger, dependencies).catch((error: Error) => {
-        throw new UsageError(error.message);
-      });
-      await terminated;
-      await webhook.stop();
-      process.exitCode = 0;
+    .addOption(new Option('--kubeconfig <file>', 'kubeconfig file (default: KUBECONFIG, ~/.kube/config, then in-cluster)'));
+  addCertificateOptions(addLeaderElectionOptions(command)).action(async (flags: WebhookFlags) => {
+    const problem = validateCertificateFlags(flags);
+    if (problem) throw new UsageError(problem);
+    const config: WebhookConfig = {
+      port: flags.port,
+      tlsCert: flags.tlsCert,
+      tlsKey: flags.tlsKey,
+      contract: { namePrefix: flags.namePrefix, referentialChecks: flags.referentialChecks, defaultNamespace: 'default' },
+      logLevel: flags.logLevel,
+      clusterLookups: flags.clusterLookups,
+      kubeconfig: flags.kubeconfig,
+      certificateWaitMs: flags.certificateWait,
+    };
+    const logger = createLogger({ level: config.logLevel, name: 'webhook' });
+    const terminated = untilTerminated(logger);
+    // Only the certificate controller needs a leader here; in external mode nobody leads.
+    const failed = deferred<Error>();
+    const kubeConfig = () => loadKubeConfig(flags.kubeconfig);
+    const elector = flags.certificateMode === 'self-managed' ? createElector(flags, kubeConfig, logger, certificateWork(flags, kubeConfig, logger), failed.resolve) : undefined;
+    elector?.start();
+    // Start-up failures are configuration problems (certificate files, port): exit 2 with the sentence.
+    const webhook = await startWebhook(config, logger, { ...dependencies, signal: abortOn(terminated) }).catch(async (error: Error) => {
+      await elector?.stop();
+      throw new UsageError(error.message);
     });
+    const failure = await Promise.race([terminated.then(() => undefined), failed.promise]);
+    await Promise.all([webhook.stop(), elector?.stop()]);
+    if (failure) throw new UsageError(`the leader's work could not start: ${failure.message}`);
+    process.exitCode = 0;
+  });
+}
+
+/** The leader's share of `webhook` (and of `run`): the certificate controller, when self-managed. */
+export function certificateWork(flags: CertificateFlags, kubeConfig: () => KubeConfig, logger: Logger): LeaderWork {
+  return async () => {
+    const controller = certificateControllerFor(flags, kubeConfig(), logger);
+    controller?.start();
+    return { stop: async () => controller?.stop() };
+  };
+}
+
+export function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+/** One KubeConfig per process: --kubeconfig, else KUBECONFIG, ~/.kube/config, in-cluster. */
+let loadedKubeConfig: KubeConfig | undefined;
+export function loadKubeConfig(path: string | undefined): KubeConfig {
+  if (loadedKubeConfig) return loadedKubeConfig;
+  const kubeConfig = new KubeConfig();
+  if (path) kubeConfig.loadFromFile(path);
+  else kubeConfig.loadFromDefault();
+  loadedKubeConfig = kubeConfig;
+  return kubeConfig;
 }
