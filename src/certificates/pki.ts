@@ -1,5 +1,6 @@
 // Making and reading the webhook's certificates. node-forge builds them (RSA 2048, SHA-256,
-// random 128-bit serials, notBefore an hour back for clock skew); Node's own X509Certificate
+// random 128-bit serials, notBefore back by an hour, or a tenth of a short lifetime, for
+// clock skew); Node's own X509Certificate
 // reads them, because it parses exactly what OpenSSL (and so the TLS server) will accept.
 
 import { randomBytes, X509Certificate, createPrivateKey } from 'node:crypto';
@@ -38,7 +39,7 @@ function newCertificate(publicKey: forge.pki.PublicKey, now: number, notAfter: n
   const cert = forge.pki.createCertificate();
   cert.publicKey = publicKey;
   cert.serialNumber = randomSerial();
-  cert.validity.notBefore = new Date(now - CLOCK_SKEW_MS);
+  cert.validity.notBefore = new Date(now - Math.min(CLOCK_SKEW_MS, Math.floor((notAfter - now) / 10)));
   cert.validity.notAfter = new Date(notAfter);
   return cert;
 }
