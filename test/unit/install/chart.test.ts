@@ -131,12 +131,15 @@ describe('helm template with the default values', () => {
       name: 'MCP_REGISTRY_EXPORT_INSTALL_NAMESPACE',
       valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } },
     });
+    expect(container(objects).env.find((e) => e.name === 'POD_NAME')).toEqual({ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } });
     expect(env(objects)).toEqual({
       MCP_REGISTRY_EXPORT_INSTALL_NAMESPACE: undefined,
+      POD_NAME: undefined,
       MCP_REGISTRY_EXPORT_WEBHOOK_PORT: '8443',
       MCP_REGISTRY_EXPORT_TLS_CERT: '/etc/mcp-registry-export/tls/tls.crt',
       MCP_REGISTRY_EXPORT_TLS_KEY: '/etc/mcp-registry-export/tls/tls.key',
       MCP_REGISTRY_EXPORT_CERTIFICATE_MODE: 'self-managed',
+      MCP_REGISTRY_EXPORT_CERTIFICATE_WAIT: '5m',
       MCP_REGISTRY_EXPORT_CERTIFICATE_SECRET: `${FULLNAME}-tls`,
       MCP_REGISTRY_EXPORT_WEBHOOK_SERVICE: FULLNAME,
       MCP_REGISTRY_EXPORT_WEBHOOK_CONFIGURATION: FULLNAME,
@@ -160,7 +163,8 @@ describe('helm template with the default values', () => {
     const c = container(objects);
     expect(c.ports).toEqual([{ name: 'https', containerPort: 8443, protocol: 'TCP' }]);
     expect(c.startupProbe.httpGet).toEqual({ scheme: 'HTTPS', port: 'https', path: '/healthz' });
-    expect(c.startupProbe.periodSeconds * c.startupProbe.failureThreshold).toBeGreaterThanOrEqual(120);
+    // As long as the process waits for the certificate files (MCP_REGISTRY_EXPORT_CERTIFICATE_WAIT 5m).
+    expect(c.startupProbe.periodSeconds * c.startupProbe.failureThreshold).toBe(300);
     expect(c.livenessProbe.httpGet).toEqual({ scheme: 'HTTPS', port: 'https', path: '/healthz' });
     expect(c.readinessProbe.httpGet).toEqual({ scheme: 'HTTPS', port: 'https', path: '/readyz' });
     const pod = deployment(objects).spec.template.spec;
