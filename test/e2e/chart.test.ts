@@ -109,6 +109,10 @@ describe('helm install, then helm upgrade', () => {
     expect(service.spec.selector).toEqual({ 'app.kubernetes.io/name': 'mcp-registry-export', 'app.kubernetes.io/instance': RELEASE });
 
     await getJson('serviceaccount', FULLNAME, '-n', NS);
+    const clusterRole = await getJson<{ rules: { resourceNames?: string[] }[] }>('clusterrole', FULLNAME);
+    expect(clusterRole.rules.find((rule) => rule.resourceNames)?.resourceNames).toEqual([FULLNAME]);
+    const role = await getJson<{ rules: { resourceNames?: string[] }[] }>('role', FULLNAME, '-n', NS);
+    expect(role.rules.flatMap((rule) => rule.resourceNames ?? [])).toEqual([FULLNAME, `${FULLNAME}-tls`]);
     const binding = await getJson<{ roleRef: { name: string }; subjects: unknown[] }>('clusterrolebinding', FULLNAME);
     expect(binding).toMatchObject({ roleRef: { name: FULLNAME }, subjects: [{ kind: 'ServiceAccount', name: FULLNAME, namespace: NS }] });
     const roleBinding = await getJson('rolebinding', FULLNAME, '-n', NS);
