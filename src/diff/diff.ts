@@ -19,6 +19,7 @@
 // Other retires of superseded versions follow their name's new version, so an entry is
 // never missing while it changes.
 
+import type { OwnedSource } from '../planner/ownership.ts';
 import type { ServerEntry } from '../planner/server-entry.ts';
 import { OWNERSHIP_KEY, PUBLISHER_PROVIDED_KEY } from '../planner/server-entry.ts';
 import type { RegistryServer, RegistryVersion } from '../registry/client.ts';
@@ -55,6 +56,8 @@ export interface PublishWrite extends WriteBase {
 
 export interface RetireWrite extends WriteBase {
   kind: 'retire';
+  /** The objects the retired version was made from (its ownership record), for Events. */
+  sources: OwnedSource[];
 }
 
 export type Write = PublishWrite | RetireWrite;
@@ -71,6 +74,16 @@ export interface DiffResult {
   conflicts: Conflict[];
   /** Planned names that are ours and already current. */
   unchanged: string[];
+}
+
+/** The objects named by a registry document's ownership record. */
+export function sourcesOf(server: Pick<RegistryServer, '_meta'>): OwnedSource[] {
+  const provided = server._meta?.[PUBLISHER_PROVIDED_KEY] as Record<string, unknown> | undefined;
+  const sources = (provided?.[OWNERSHIP_KEY] as { sources?: unknown } | undefined)?.sources;
+  if (!Array.isArray(sources)) return [];
+  return sources.filter(
+    (s): s is OwnedSource => typeof s === 'object' && s !== null && typeof s.kind === 'string' && typeof s.namespace === 'string' && typeof s.name === 'string',
+  );
 }
 
 /** The owner ID in a registry document's ownership record, if it has one. */
@@ -122,7 +135,7 @@ export function diffEntries(planned: readonly ServerEntry[], registry: ReadonlyM
   const unchanged: string[] = [];
   const publishes: (Omit<PublishWrite, 'id' | 'after' | 'rerankLatest'> & { ranksFirst: boolean })[] = [];
   /** Versions to retire, with the name whose new version supersedes them (undefined: the name is gone). */
-  const retires: { name: string; version: string; urls: string[]; reason: string; supersededBy?: string }[] = [];
+  const retires: { name: string; version: string; urls: string[]; sources: OwnedSource[]; reason: string; supersededBy?: string }[] = [];
 
   for (const item of [...names.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
     const { name, planned: entry, versions } = item;
@@ -136,7 +149,7 @@ export function diffEntries(planned: readonly ServerEntry[], registry: ReadonlyM
     }
     const active = versions.filter((v) => v.status !== 'deleted');
     if (!entry) {
-      for (const version of active) retires.push({ name, version: version.server.version, urls: remoteUrls(version.server), reason: 'no longer planned' });
+      for (const version of active) retires.push({ name, version: version.server.version, urls: remoteUrls(version.server), sources: sourcesOf(version.server), reason: 'no longer planned' });
       continue;
     }
     const current = currentVersion(active);
@@ -146,7 +159,7 @@ export function diffEntries(planned: readonly ServerEntry[], registry: ReadonlyM
     if (current && sameContent && sameBase) {
       unchanged.push(name);
       for (const version of active) {
-        if (version !== current) retires.push({ name, version: version.server.version, urls: remoteUrls(version.server), reason: `superseded by ${name}@${current.server.version}` });
+        if (version !== current) retires.push({ name, version: version.server.version, urls: remoteUrls(version.server), sources: sourcesOf(version.server), reason: `superseded by ${name}@${current.server.version}` });
       }
       continue;
     }
@@ -169,7 +182,7 @@ export function diffEntries(planned: readonly ServerEntry[], registry: ReadonlyM
       ranksFirst: next.ranksFirst,
     });
     for (const version of active) {
-      retires.push({ name, version: version.server.version, urls: remoteUrls(version.server), reason: `superseded by ${name}@${next.version}`, supersededBy: name });
+      retires.push({ name, version: version.server.version, urls: remoteUrls(version.server), sources: sourcesOf(version.server), reason: `superseded by ${name}@${next.version}`, supersededBy: name });
     }
   }
 
@@ -186,7 +199,7 @@ export function diffEntries(planned: readonly ServerEntry[], registry: ReadonlyM
       continue;
     }
     const id = writes.length;
-    writes.push({ id, kind: 'retire', name: retire.name, version: retire.version, reason: `${retire.reason}; frees ${takers.length === 1 ? 'a URL' : 'URLs'} for ${takers.join(', ')}`, after: [] });
+    writes.push({ id, kind: 'retire', name: retire.name, version: retire.version, sources: retire.sources, reason: `${retire.reason}; frees ${takers.length === 1 ? 'a URL' : 'URLs'} for ${takers.join(', ')}`, after: [] });
     for (const taker of takers) blockingRetireIds.set(taker, [...(blockingRetireIds.get(taker) ?? []), id]);
   }
   const publishIds = new Map<string, number>();
@@ -200,7 +213,7 @@ export function diffEntries(planned: readonly ServerEntry[], registry: ReadonlyM
   for (const retire of deferred) {
     const id = writes.length;
     const supersedingId = retire.supersededBy === undefined ? undefined : publishIds.get(retire.supersededBy);
-    writes.push({ id, kind: 'retire', name: retire.name, version: retire.version, reason: retire.reason, after: supersedingId === undefined ? [] : [supersedingId] });
+    writes.push({ id, kind: 'retire', name: retire.name, version: retire.version, sources: retire.sources, reason: retire.reason, after: supersedingId === undefined ? [] : [supersedingId] });
   }
   return { writes, conflicts, unchanged };
 }

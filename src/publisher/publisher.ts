@@ -1,7 +1,10 @@
 // The publisher as a running thing: informer caches -> reconcile loop -> registry client.
 // `publisher` runs it alone; `run` shares its ClusterCache with the admission webhook.
 
+import { hostname } from 'node:os';
 import { ClusterCache } from '../kubernetes/cluster-cache.ts';
+import { EventRecorder } from '../kubernetes/event-recorder.ts';
+import { eventsForPass } from './pass-events.ts';
 import type { Logger } from '../observability/logger.ts';
 import { createPublisherMetrics, type PublisherMetrics } from '../observability/publisher-metrics.ts';
 import type { RegistryFlavor } from '../planner/options.ts';
@@ -30,6 +33,8 @@ export interface PublisherDependencies {
   client: RegistryClient;
   metrics?: PublisherMetrics;
   onPass?: (pass: PassReport) => void;
+  /** Where the pass's Events go; default: an EventRecorder on the cache's API server. */
+  events?: Pick<EventRecorder, 'record' | 'stop'>;
 }
 
 export interface RunningPublisher {
@@ -47,6 +52,15 @@ export async function startPublisher(config: PublisherConfig, logger: Logger, de
   await cache.waitForSync(config.syncTimeoutMs ?? 5 * 60_000);
   const owner = config.owner ?? clusterOwnerId(cache);
   let firstPassDone = false;
+  const events =
+    dependencies.events ??
+    new EventRecorder({
+      kubeConfig: cache.kubeConfig,
+      reportingController: 'mcp-registry-export.dev/publisher',
+      reportingInstance: process.env['POD_NAME'] || hostname(),
+      lookups: cache,
+      logger: logger.child({ component: 'events' }),
+    });
   const reconciler = new Reconciler({
     lookups: namespaceScopedLookups(cache, config.namespaces),
     client,
@@ -64,6 +78,7 @@ export async function startPublisher(config: PublisherConfig, logger: Logger, de
         { trigger: pass.trigger, entries: pass.plan.entries.length, skipped: pass.plan.skipped.length, writes, registryReads: pass.registryReads, ms: Math.round(pass.durationMs), ...(pass.error ? { err: pass.error } : {}) },
         'reconcile pass',
       );
+      events.record(eventsForPass(pass));
       dependencies.onPass?.(pass);
     },
   });
@@ -80,6 +95,7 @@ export async function startPublisher(config: PublisherConfig, logger: Logger, de
     async stop() {
       unsubscribe();
       await reconciler.stop();
+      await events.stop();
     },
   };
 }
