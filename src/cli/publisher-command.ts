@@ -13,7 +13,7 @@ import { parseDuration } from './durations.ts';
 import { collect, namePrefixOption, UsageError } from './options.ts';
 import { addRegistryOptions, registryConfigFrom, type RegistryFlags } from './registry-options.ts';
 import type { Elector } from '../leader-election/elector.ts';
-import { addLeaderElectionOptions, createElector, type LeaderFlags } from './leader-options.ts';
+import { addLeaderElectionOptions, createElector, validateLeaderFlags, type LeaderFlags } from './leader-options.ts';
 import { deferred, logLevelOption, untilTerminated } from './webhook-command.ts';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 
@@ -110,6 +110,8 @@ export function registerPublisherCommand(program: Command): void {
         .default(DEFAULT_PUBLISHER_PORT),
     )
     .action(async (flags: PublisherFlags & LeaderFlags & { port: number }) => {
+      const problem = validateLeaderFlags(flags);
+      if (problem) throw new UsageError(problem);
       const configs = publisherConfigFrom(flags);
       const logger = createLogger({ level: flags.logLevel, name: 'publisher' });
       const terminated = untilTerminated(logger);

@@ -11,7 +11,7 @@ import type { LeaderWork } from '../leader-election/elector.ts';
 import { createLogger } from '../observability/logger.ts';
 import type { RunningPublisher } from '../publisher/publisher.ts';
 import { addCertificateOptions, validateCertificateFlags, type CertificateFlags } from './certificate-options.ts';
-import { addLeaderElectionOptions, createElector, type LeaderFlags } from './leader-options.ts';
+import { addLeaderElectionOptions, createElector, validateLeaderFlags, type LeaderFlags } from './leader-options.ts';
 import { referentialChecksOption, UsageError } from './options.ts';
 import { addPublisherOptions, publisherConfigFrom, startPublisherProcess, type PublisherFlags } from './publisher-command.ts';
 import { abortOn, certificateWork, clusterCacheContextProvider, deferred, portOption, startWebhook, tlsOptions, untilTerminated } from './webhook-command.ts';
@@ -35,7 +35,7 @@ export function registerRunCommand(program: Command): void {
   addPublisherOptions(command).addOption(portOption());
   tlsOptions(command).addOption(referentialChecksOption());
   addCertificateOptions(addLeaderElectionOptions(command)).action(async (flags: RunFlags) => {
-    const problem = validateCertificateFlags(flags);
+    const problem = validateCertificateFlags(flags) ?? validateLeaderFlags(flags);
     if (problem) throw new UsageError(problem);
     const configs = publisherConfigFrom(flags);
     const logger = createLogger({ level: flags.logLevel, name: 'run' });

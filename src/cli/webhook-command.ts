@@ -15,7 +15,7 @@ import { createLogger, LOG_LEVELS, type Logger } from '../observability/logger.t
 import { createAdmissionMetrics } from '../observability/metrics.ts';
 import type { LeaderWork } from '../leader-election/elector.ts';
 import { addCertificateOptions, certificateControllerFor, validateCertificateFlags, type CertificateFlags } from './certificate-options.ts';
-import { addLeaderElectionOptions, createElector, type LeaderFlags } from './leader-options.ts';
+import { addLeaderElectionOptions, createElector, validateLeaderFlags, type LeaderFlags } from './leader-options.ts';
 import { namePrefixOption, referentialChecksOption, UsageError } from './options.ts';
 
 export const DEFAULT_WEBHOOK_PORT = 8443;
@@ -199,7 +199,7 @@ export function registerWebhookCommand(program: Command, dependencies: WebhookDe
     )
     .addOption(new Option('--kubeconfig <file>', 'kubeconfig file (default: KUBECONFIG, ~/.kube/config, then in-cluster)'));
   addCertificateOptions(addLeaderElectionOptions(command)).action(async (flags: WebhookFlags) => {
-    const problem = validateCertificateFlags(flags);
+    const problem = validateCertificateFlags(flags) ?? validateLeaderFlags(flags);
     if (problem) throw new UsageError(problem);
     const config: WebhookConfig = {
       port: flags.port,
