@@ -360,8 +360,10 @@ describe('helm template with non-default values', () => {
     const objects = await render({ publisher: { enabled: false } });
     expect(container(objects).args).toEqual(['webhook']);
     const vars = env(objects);
-    expect(Object.keys(vars).filter((name) => /^MCP_REGISTRY_EXPORT_(REGISTRY_|NAME_PREFIX|RESYNC|OWNER|DRY_RUN)/.test(name))).toEqual([]);
+    expect(Object.keys(vars).filter((name) => /^MCP_REGISTRY_EXPORT_(REGISTRY_|RESYNC|OWNER|DRY_RUN)/.test(name))).toEqual([]);
     expect(vars).toMatchObject({ MCP_REGISTRY_EXPORT_LEADER_ELECTION: 'on', MCP_REGISTRY_EXPORT_CERTIFICATE_MODE: 'self-managed' });
+    // The webhook judges names with the publisher's prefix, publisher or not.
+    expect(vars['MCP_REGISTRY_EXPORT_NAME_PREFIX']).toBe('com.toolhive.k8s.{namespace}');
   });
 
   it('publisher options: --namespace per namespace, owner, prefix, resync, dry run', async () => {
