@@ -64,6 +64,8 @@ export interface ControlPlane {
   kubectl(args: string[], options?: CommandOptions): Promise<CommandResult>;
   /** helm against this control plane (its config/cache/data dirs are in tempDir). */
   helm(args: string[], options?: CommandOptions): Promise<CommandResult>;
+  /** Stops kube-apiserver (for `downMs`) and starts it again: same port, etcd and certificates. */
+  restartApiServer(downMs?: number): Promise<void>;
   /** Stops both processes and removes tempDir. Idempotent. */
   stop(): Promise<void>;
 }
@@ -171,32 +173,51 @@ async function startOnce(
       return health.status === 200 && health.body.includes('"health":"true"');
     });
 
-    const apiServer = spawnLogged(path.join(binDir, 'kube-apiserver'), [
-      `--etcd-servers=${etcdUrl}`,
-      `--bind-address=127.0.0.1`,
-      `--secure-port=${apiPort}`,
-      `--cert-dir=${certDir}`,
-      `--token-auth-file=${path.join(tempDir, 'tokens.csv')}`,
-      `--authorization-mode=RBAC`,
-      `--disable-admission-plugins=ServiceAccount`,
-      `--allow-privileged=true`,
-      `--service-cluster-ip-range=10.0.0.0/24`,
-      `--service-account-issuer=${server}`,
-      `--service-account-key-file=${saKey}`,
-      `--service-account-signing-key-file=${saKey}`,
-      ...advertiseArgs(),
-      ...(options.extraApiServerArgs ?? []),
-    ], path.join(tempDir, 'kube-apiserver.log'));
+    const apiServerLog = path.join(tempDir, 'kube-apiserver.log');
+    const spawnApiServer = () =>
+      spawnLogged(path.join(binDir, 'kube-apiserver'), [
+        `--etcd-servers=${etcdUrl}`,
+        `--bind-address=127.0.0.1`,
+        `--secure-port=${apiPort}`,
+        `--cert-dir=${certDir}`,
+        `--token-auth-file=${path.join(tempDir, 'tokens.csv')}`,
+        `--authorization-mode=RBAC`,
+        `--disable-admission-plugins=ServiceAccount`,
+        `--allow-privileged=true`,
+        `--service-cluster-ip-range=10.0.0.0/24`,
+        `--service-account-issuer=${server}`,
+        `--service-account-key-file=${saKey}`,
+        `--service-account-signing-key-file=${saKey}`,
+        ...advertiseArgs(),
+        ...(options.extraApiServerArgs ?? []),
+      ], apiServerLog);
+    let apiServer = spawnApiServer();
     children.push(apiServer);
     plane.groups.push(apiServer.pid!);
     plane.watchdog = startWatchdog(plane);
 
     const caPath = path.join(certDir, 'apiserver.crt');
-    await waitFor('kube-apiserver', startTimeoutMs, apiServer, path.join(tempDir, 'kube-apiserver.log'), async () => {
-      if (!existsSync(caPath)) return false;
-      const ready = await httpsGetText(`${server}/readyz`, readFileSync(caPath, 'utf8'), token);
-      return ready.status === 200;
-    });
+    const apiServerReady = () =>
+      waitFor('kube-apiserver', startTimeoutMs, apiServer, apiServerLog, async () => {
+        if (!existsSync(caPath)) return false;
+        const ready = await httpsGetText(`${server}/readyz`, readFileSync(caPath, 'utf8'), token);
+        return ready.status === 200;
+      });
+    await apiServerReady();
+    /** Stops kube-apiserver and starts it again on the same port, etcd and certificates. */
+    const restartApiServer = async (downMs = 0): Promise<void> => {
+      await terminate(apiServer);
+      children.splice(children.indexOf(apiServer), 1);
+      plane.groups.splice(plane.groups.indexOf(apiServer.pid!), 1);
+      if (downMs > 0) await new Promise((resolve) => setTimeout(resolve, downMs));
+      apiServer = spawnApiServer();
+      children.push(apiServer);
+      plane.groups.push(apiServer.pid!);
+      // The watchdog knows process groups by number: give it the new one.
+      plane.watchdog?.kill('SIGKILL');
+      plane.watchdog = startWatchdog(plane);
+      await apiServerReady();
+    };
     const caPem = readFileSync(caPath, 'utf8');
 
     const kubeconfigPath = path.join(tempDir, 'kubeconfig');
@@ -229,6 +250,7 @@ async function startOnce(
       pids: { etcd: etcd.pid!, apiServer: apiServer.pid! },
       kubectl,
       helm,
+      restartApiServer,
       stop,
     };
   } catch (error) {
