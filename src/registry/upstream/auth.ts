@@ -1,7 +1,8 @@
 // Registry tokens for the upstream MCP registry (research mcp-registry.md §3): anonymous
-// login, a bearer token from a file, or a DNS/HTTP proof signed with an Ed25519 key. The
-// registry JWT lives 5 minutes: it is refreshed before it expires and after a 401, and
-// concurrent requests share one exchange. Tokens and keys never reach a message or log.
+// login, a bearer token from a file (../token.ts), or a DNS/HTTP proof signed with an
+// Ed25519 key. The registry JWT lives 5 minutes: it is refreshed before it expires and
+// after a 401, and concurrent requests share one exchange. Tokens and keys never reach a
+// message or log.
 
 import { createPrivateKey, sign, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -15,12 +16,6 @@ export interface RegistryAuthConfig {
   domain?: string | undefined;
 }
 
-export interface Token {
-  value: string;
-  /** Epoch ms after which it must not be used; Infinity when unknown (a given token). */
-  expiresAt: number;
-}
-
 const PKCS8_ED25519_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 
 /** An Ed25519 private key from PEM (PKCS8) or a 64-hex-character seed. */
@@ -32,17 +27,6 @@ export function loadEd25519Key(text: string): KeyObject {
   const key = createPrivateKey(trimmed);
   if (key.asymmetricKeyType !== 'ed25519') throw new Error(`the registry key must be Ed25519, not ${key.asymmetricKeyType}`);
   return key;
-}
-
-/** The claims of a JWT, unverified (the registry verifies it). */
-export function jwtPayload(token: string): Record<string, unknown> | undefined {
-  const part = token.split('.')[1];
-  if (!part) return undefined;
-  try {
-    return JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as Record<string, unknown>;
-  } catch {
-    return undefined;
-  }
 }
 
 /** The signed timestamp proof of `/v0.1/auth/dns` and `/v0.1/auth/http`. */
@@ -64,12 +48,4 @@ export function exchangeRequest(config: RegistryAuthConfig, now = new Date()): {
       return { path: `/v0.1/auth/${config.mode}`, body: domainProof(config.domain!, key, now) };
     }
   }
-}
-
-/** A token read from the file (re-read on every refresh: a mounted Secret may rotate). */
-export function tokenFromFile(file: string): Token {
-  const value = readFileSync(file, 'utf8').trim();
-  if (!value) throw new Error(`the registry token file ${file} is empty`);
-  const exp = jwtPayload(value)?.['exp'];
-  return { value, expiresAt: typeof exp === 'number' ? exp * 1000 : Number.POSITIVE_INFINITY };
 }
