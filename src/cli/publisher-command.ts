@@ -6,6 +6,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { ClusterCache } from '../kubernetes/cluster-cache.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
 import { startProbeServer } from '../observability/probe-server.ts';
+import { registerRuntimeMetrics } from '../observability/runtime-metrics.ts';
 import { createPublisherMetrics, type PublisherMetrics } from '../observability/publisher-metrics.ts';
 import { startPublisher, type PublisherConfig, type RunningPublisher } from '../publisher/publisher.ts';
 import { createRegistryClient, type RegistryConfig } from '../registry/index.ts';
@@ -147,6 +148,8 @@ export function registerPublisherCommand(program: Command): void {
         },
         failed.resolve,
       );
+      const running = elector;
+      registerRuntimeMetrics(metrics, { informers: () => cache.status(), isLeader: () => running.isLeader(), pendingChanges: () => publisher?.reconciler.pendingChanges });
       elector.start();
       const failure = await Promise.race([terminated.then(() => undefined), failed.promise]);
       // The cache stops first so a publisher still waiting for its first sync gives up at once.

@@ -9,6 +9,7 @@ import { Registry } from 'prom-client';
 import { ClusterCache } from '../kubernetes/cluster-cache.ts';
 import type { LeaderWork } from '../leader-election/elector.ts';
 import { createLogger } from '../observability/logger.ts';
+import { registerRuntimeMetrics } from '../observability/runtime-metrics.ts';
 import type { RunningPublisher } from '../publisher/publisher.ts';
 import { addCertificateOptions, validateCertificateFlags, type CertificateFlags } from './certificate-options.ts';
 import { addLeaderElectionOptions, createElector, validateLeaderFlags, type LeaderFlags } from './leader-options.ts';
@@ -98,6 +99,11 @@ export function registerRunCommand(program: Command): void {
       throw new UsageError(error.message);
     });
     metricsRegistry.resolve(webhook.admission.metrics.registry);
+    registerRuntimeMetrics(webhook.admission.metrics.registry, {
+      informers: () => cache.status(),
+      isLeader: () => elector.isLeader(),
+      pendingChanges: () => publisher?.reconciler.pendingChanges,
+    });
 
     const failure = await Promise.race([terminated.then(() => undefined), failed.promise]);
     // Admission requests in flight and the running pass's writes finish first; then the Lease is released.

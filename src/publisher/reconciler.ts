@@ -52,6 +52,8 @@ export interface PassReport {
   /** Why the pass did not finish, when it did not. */
   error?: string;
   durationMs: number;
+  /** Epoch ms of the oldest cluster change this pass was the first to act on (latency metric). */
+  oldestChangeAt?: number;
 }
 
 export const RECONCILER_DEFAULTS = {
@@ -105,6 +107,8 @@ export class Reconciler {
   private resyncTimer: NodeJS.Timeout | undefined;
   private passes = 0;
   private lastSuccessAt: number | undefined;
+  private unhandledSince: number | undefined;
+  private unhandledChanges = 0;
 
   constructor(options: ReconcilerOptions) {
     this.options = options;
@@ -125,6 +129,11 @@ export class Reconciler {
     return this.lastSuccessAt;
   }
 
+  /** Cluster changes no finished pass has acted on yet (the queue depth). */
+  get pendingChanges(): number {
+    return this.unhandledChanges;
+  }
+
   /** The first pass now; later ones on changes, retries and resyncs. */
   start(): void {
     if (this.started) return;
@@ -137,6 +146,8 @@ export class Reconciler {
   notifyChange(): void {
     if (!this.started || this.stopped) return;
     const now = Date.now();
+    this.unhandledSince ??= now;
+    this.unhandledChanges++;
     this.firstPendingAt ??= now;
     this.pendingTrigger = 'change';
     if (this.debounceTimer !== undefined) clearTimeout(this.debounceTimer);
@@ -218,6 +229,11 @@ export class Reconciler {
     const planOptions = { defaultNamespace: 'default', ...this.options.plan };
     const planned = plan(this.options.lookups, planOptions, { cache: this.planCache });
     const report: PassReport = { trigger, plan: planned, diff: undefined, outcomes: [], registryReads: 0, durationMs: 0 };
+    // Changes from here on are the next pass's; a failed pass hands its own back.
+    const handling = { since: this.unhandledSince, count: this.unhandledChanges };
+    this.unhandledSince = undefined;
+    this.unhandledChanges = 0;
+    if (handling.since !== undefined) report.oldestChangeAt = handling.since;
     let retryable: RegistryError | undefined;
     let staleAgain = false;
     try {
@@ -263,6 +279,10 @@ export class Reconciler {
       this.viewStale = true;
     }
     report.durationMs = performance.now() - started;
+    if (retryable && handling.since !== undefined) {
+      this.unhandledSince = Math.min(handling.since, this.unhandledSince ?? Infinity);
+      this.unhandledChanges += handling.count;
+    }
     if (retryable) {
       this.viewStale = true;
       this.scheduleRetry(retryable);

@@ -58,6 +58,12 @@ it('becomes ready, publishes, serves metrics, and exits 0 on SIGTERM', async () 
   const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
   expect(metrics).toMatch(/mcp_registry_export_registry_writes_total\{kind="publish",result="written"\} 1/);
   expect(metrics).toMatch(/mcp_registry_export_registry_requests_total\{operation="publish",outcome="ok"\} 1/);
+  expect(metrics).toMatch(/mcp_registry_export_entries\{state="synced"\} 1/);
+  expect(metrics).toMatch(/mcp_registry_export_entries\{state="failed"\} 0/);
+  expect(metrics).toMatch(/^mcp_registry_export_leader 1$/m);
+  expect(metrics).toMatch(/mcp_registry_export_informer_synced\{kind="HTTPRoute"\} 1/);
+  expect(metrics).toMatch(/mcp_registry_export_informer_last_event_age_seconds\{kind="HTTPRoute"\} \d/);
+  expect(metrics).toMatch(/^mcp_registry_export_pending_changes 0$/m);
   const lines = output.split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
   expect(lines.find((line) => line['msg'] === 'published')).toMatchObject({ registryName: 'com.toolhive.k8s.mcp-servers/github', objects: expect.arrayContaining(['HTTPRoute mcp-servers/github']) });
   const token = (await import('node:fs')).readFileSync(join(dir, 'token'), 'utf8').trim();

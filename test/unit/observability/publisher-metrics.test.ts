@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { createPublisherMetrics, entryStatesOf } from '../../../src/observability/publisher-metrics.ts';
+import type { PassReport } from '../../../src/publisher/reconciler.ts';
+import { RegistryError } from '../../../src/registry/client.ts';
+
+const entry = (name: string) => ({ name, _meta: {} }) as never;
+const publish = (id: number, name: string) => ({ id, kind: 'publish' as const, name, version: '1.0.0', reason: 'new', after: [], entry: entry(name), baseVersion: '1.0.0', rerankLatest: false });
+
+function pass(overrides: Partial<PassReport> = {}): PassReport {
+  const writes = [publish(0, 'a/written'), publish(1, 'a/refused'), publish(2, 'a/behind'), { id: 3, kind: 'retire' as const, name: 'a/gone', version: '1.0.0', reason: 'no longer planned', after: [], sources: [] }];
+  return {
+    trigger: 'change',
+    plan: { entries: ['a/written', 'a/refused', 'a/behind', 'a/same', 'a/taken'].map(entry), skipped: [], warnings: [] },
+    diff: { writes, conflicts: [{ name: 'a/taken', owner: 'other', reason: 'owned by other' }], unchanged: ['a/same'] },
+    outcomes: [
+      { write: writes[0]!, result: 'written' },
+      { write: writes[1]!, result: 'failed', error: new RegistryError('publish', 'HTTP 403: forbidden', { status: 403, retryable: false }) },
+      { write: writes[2]!, result: 'waiting', on: [1] },
+      { write: writes[3]!, result: 'written' },
+    ],
+    registryReads: 0,
+    durationMs: 12,
+    ...overrides,
+  } as PassReport;
+}
+
+describe('publisher metrics', () => {
+  it('counts each planned entry in one state', () => {
+    expect(entryStatesOf(pass())).toEqual({ synced: 2, failed: 1, waiting: 1, conflict: 1, pending: 0 });
+    expect(entryStatesOf(pass({ diff: undefined, outcomes: [] }))).toEqual({ synced: 0, failed: 0, waiting: 0, conflict: 0, pending: 5 });
+  });
+
+  it('observes the publish latency of written publishes only, from the oldest change of the pass', async () => {
+    const metrics = createPublisherMetrics();
+    metrics.observePass(pass({ oldestChangeAt: Date.now() - 1_500 }));
+    const text = await metrics.registry.metrics();
+    expect(text).toMatch(/mcp_registry_export_publish_latency_seconds_count 1\n/);
+    expect(text).toMatch(/mcp_registry_export_publish_latency_seconds_bucket\{le="1"\} 0\n/);
+    expect(text).toMatch(/mcp_registry_export_publish_latency_seconds_bucket\{le="2.5"\} 1\n/);
+    expect(text).toMatch(/mcp_registry_export_entries\{state="synced"\} 2\n/);
+    // A pass that acted on no change (a resync) observes nothing.
+    metrics.observePass(pass());
+    expect(await metrics.registry.metrics()).toMatch(/mcp_registry_export_publish_latency_seconds_count 1\n/);
+  });
+});
