@@ -31,7 +31,7 @@ beforeAll(async () => {
   port = await freePort();
   child = spawn(
     process.execPath,
-    [CLI, 'publisher', '--kubeconfig', cluster.kubeconfigPath, '--registry-url', registry.url, '--registry-auth', 'token', '--registry-token-file', join(dir, 'token'), '--port', String(port)],
+    [CLI, 'publisher', '--kubeconfig', cluster.kubeconfigPath, '--registry-url', registry.url, '--registry-auth', 'token', '--registry-token-file', join(dir, 'token'), '--port', String(port), '--log-level', 'trace'],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   child.stdout!.on('data', (chunk) => (output += chunk));
