@@ -2,6 +2,8 @@
 // `helm template` for the default values and the non-default ones that change what is
 // rendered, the values the schema or the templates refuse (with the message the operator
 // reads), and NOTES.txt.
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { chartDir, helm, helmTemplate, only, renderChart, TEST_REGISTRY_URL, valuesFileArgs, type KubeObject } from '../../support/helm-chart.ts';
 
@@ -88,6 +90,16 @@ describe('helm lint --strict', () => {
     } finally {
       cleanup();
     }
+  });
+});
+
+describe('the chart-testing values in ci/', () => {
+  const files = readdirSync(join(chartDir, 'ci')).filter((file) => file.endsWith('.yaml'));
+  it('has some', () => expect(files.length).toBeGreaterThanOrEqual(3));
+  it.each(files)('helm lint --strict -f ci/%s is clean', async (file) => {
+    const lint = await helm(['lint', '--strict', chartDir, '--namespace', NS, '-f', join(chartDir, 'ci', file)]);
+    expect(lint.stdout + lint.stderr).toContain('1 chart(s) linted, 0 chart(s) failed');
+    expect(lint.stdout).not.toMatch(/\[(WARNING|ERROR)\]/);
   });
 });
 
