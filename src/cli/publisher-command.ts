@@ -137,7 +137,7 @@ export function registerPublisherCommand(program: Command): void {
         () => cache.kubeConfig,
         logger,
         async () => {
-          const started = await startPublisherProcess(configs, logger, cache, metrics);
+          const started = await startPublisherProcess({ ...configs, publisher: { ...configs.publisher, mayWrite: () => elector?.isLeader() ?? false } }, logger, cache, metrics);
           publisher = started;
           return {
             async stop() {

@@ -51,7 +51,10 @@ export function registerRunCommand(program: Command): void {
     const certificates = certificateWork(flags, () => cache.kubeConfig, logger);
     const work: LeaderWork = async (signal) => {
       const certificateController = await certificates(signal);
-      const starting = metricsRegistry.promise.then((registry) => startPublisherProcess(configs, logger.child({ component: 'publisher' }), cache, registry));
+      // Every write asks the elector first: a leader whose renewals fail stops writing at the
+      // renew deadline even if the loop has not noticed yet.
+      const gated = { ...configs, publisher: { ...configs.publisher, mayWrite: () => elector.isLeader() } };
+      const starting = metricsRegistry.promise.then((registry) => startPublisherProcess(gated, logger.child({ component: 'publisher' }), cache, registry));
       // Leadership may end (or the process stop) while the caches are still syncing: do not
       // wait for the start then; whatever starts late is stopped at once.
       const started = await Promise.race([starting, abortedPromise(signal)]).catch(async (error: unknown) => {

@@ -36,7 +36,11 @@ export async function executeWrites(
   client: RegistryClient,
   view: RegistryView,
   writes: readonly Write[],
-  options: RequestOptions & { onOutcome?: (outcome: WriteOutcome) => void } = {},
+  options: RequestOptions & {
+    onOutcome?: (outcome: WriteOutcome) => void;
+    /** Asked before every write: false (e.g. the Lease was lost) ends the run of writes. */
+    mayWrite?: () => boolean;
+  } = {},
 ): Promise<WriteOutcome[]> {
   const outcomes: WriteOutcome[] = [];
   const succeeded = new Set<number>();
@@ -45,7 +49,7 @@ export async function executeWrites(
     options.onOutcome?.(outcome);
   };
   for (const write of writes) {
-    if (options.signal?.aborted) break;
+    if (options.signal?.aborted || options.mayWrite?.() === false) break;
     const missing = write.after.filter((id) => !succeeded.has(id));
     if (missing.length > 0) {
       report({ write, result: 'waiting', on: missing });
@@ -57,6 +61,8 @@ export async function executeWrites(
       succeeded.add(write.id);
       report({ write, result: 'written' });
     } catch (error) {
+      // Stopped mid-request: not a registry failure; the next leader re-reads and decides.
+      if (options.signal?.aborted) break;
       const registryError =
         error instanceof RegistryError ? error : new RegistryError(write.kind, error instanceof Error ? error.message : String(error), { retryable: true, cause: error });
       if (alreadyDone(write, registryError)) {

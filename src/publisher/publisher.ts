@@ -26,6 +26,8 @@ export interface PublisherConfig {
   /** How long to wait for the first sync of the caches (default 5 min). */
   syncTimeoutMs?: number;
   debounceMs?: number;
+  /** Asked before every registry write: the leader elector's isLeader. */
+  mayWrite?: () => boolean;
 }
 
 export interface PublisherDependencies {
@@ -66,6 +68,7 @@ export async function startPublisher(config: PublisherConfig, logger: Logger, de
     client,
     plan: { namePrefix: config.namePrefix, flavor: config.flavor, owner },
     dryRun: config.dryRun,
+    ...(config.mayWrite ? { mayWrite: config.mayWrite } : {}),
     resyncIntervalMs: config.resyncIntervalMs,
     ...(config.debounceMs === undefined ? {} : { debounceMs: config.debounceMs }),
     logger: logger.child({ component: 'reconciler' }),

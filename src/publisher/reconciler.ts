@@ -37,6 +37,8 @@ export interface ReconcilerOptions {
   maxDelayMs?: number;
   /** Back-off of passes that failed on the registry (default 1 s doubling to 60 s, ±20 %). */
   backoff?: BackoffOptions;
+  /** Asked before every registry write (leadership); false skips the rest of the pass's writes. */
+  mayWrite?: () => boolean;
   logger?: Logger;
   /** Called after every pass (tests, metrics). */
   onPass?: (pass: PassReport) => void;
@@ -108,6 +110,8 @@ export class Reconciler {
   private passes = 0;
   private lastSuccessAt: number | undefined;
   private unhandledSince: number | undefined;
+  /** Aborted by stop(): the running pass makes no further writes (a lost Lease must not keep writing). */
+  private readonly stopWrites = new AbortController();
   private unhandledChanges = 0;
 
   constructor(options: ReconcilerOptions) {
@@ -166,6 +170,7 @@ export class Reconciler {
   /** No new passes; waits for the running one (its writes finish). */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.stopWrites.abort();
     for (const timer of [this.debounceTimer, this.retryTimer, this.resyncTimer]) if (timer !== undefined) clearTimeout(timer);
     this.debounceTimer = this.retryTimer = this.resyncTimer = undefined;
     await this.passing;
@@ -265,6 +270,8 @@ export class Reconciler {
         for (const write of writes) this.logger.info({ ...writeSubject(write), kind: write.kind, reason: write.reason, dryRun: true }, `would ${write.kind}`);
       } else {
         report.outcomes = await executeWrites(client, view, writes, {
+          signal: this.stopWrites.signal,
+          ...(this.options.mayWrite ? { mayWrite: this.options.mayWrite } : {}),
           onOutcome: (outcome) => {
             const verdict = this.judgeOutcome(outcome);
             if (verdict === 'retry') retryable ??= (outcome as { error: RegistryError }).error;
