@@ -1,8 +1,10 @@
 // The registry options shared by `publisher`, `run` and `diff` (cli.md). Secrets come from
-// files (mounted Secrets), never from flags.
+// files (mounted Secrets), never from flags. `toolhive` (the ToolHive registry server) takes
+// a bearer token or no auth, and reads through one of its registries (`--toolhive-registry`).
 
 import { Option, type Command } from 'commander';
 import type { RegistryAuthMode, RegistryConfig, RegistryFlavorName } from '../registry/index.ts';
+import { DEFAULT_TOOLHIVE_REGISTRY } from '../registry/toolhive/client.ts';
 import { UsageError } from './options.ts';
 
 export interface RegistryFlags {
@@ -12,6 +14,7 @@ export interface RegistryFlags {
   registryTokenFile?: string;
   registryKeyFile?: string;
   registryDomain?: string;
+  toolhiveRegistry?: string;
 }
 
 export function addRegistryOptions(command: Command): Command {
@@ -24,14 +27,19 @@ export function addRegistryOptions(command: Command): Command {
         .default('upstream'),
     )
     .addOption(
-      new Option('--registry-auth <mode>', 'none (anonymous, development only), token (bearer token from a file), dns or http (Ed25519 proof for --registry-domain)')
+      new Option('--registry-auth <mode>', 'none (upstream: anonymous login, development only; toolhive: no token, for a server with auth off), token (bearer token from a file), dns or http (upstream only: Ed25519 proof for --registry-domain)')
         .choices(['none', 'token', 'dns', 'http'])
         .env('MCP_REGISTRY_EXPORT_REGISTRY_AUTH')
         .default('none'),
     )
     .addOption(new Option('--registry-token-file <file>', 'file holding the bearer token (--registry-auth token)').env('MCP_REGISTRY_EXPORT_REGISTRY_TOKEN_FILE'))
     .addOption(new Option('--registry-key-file <file>', 'Ed25519 private key, PEM or 64 hex characters (--registry-auth dns|http)').env('MCP_REGISTRY_EXPORT_REGISTRY_KEY_FILE'))
-    .addOption(new Option('--registry-domain <domain>', 'domain proven by --registry-auth dns|http (e.g. example.com grants com.example/*)').env('MCP_REGISTRY_EXPORT_REGISTRY_DOMAIN'));
+    .addOption(new Option('--registry-domain <domain>', 'domain proven by --registry-auth dns|http (e.g. example.com grants com.example/*)').env('MCP_REGISTRY_EXPORT_REGISTRY_DOMAIN'))
+    .addOption(
+      new Option('--toolhive-registry <name>', `registry of the ToolHive registry server to read through (/registry/NAME/v0.1; it must include the managed source) (default: "${DEFAULT_TOOLHIVE_REGISTRY}")`).env(
+        'MCP_REGISTRY_EXPORT_TOOLHIVE_REGISTRY',
+      ),
+    );
 }
 
 /** Checks the combination and turns the flags into a client configuration. */
@@ -44,15 +52,19 @@ export function registryConfigFrom(flags: RegistryFlags): RegistryConfig {
     throw new UsageError(`--registry-url ${JSON.stringify(flags.registryUrl)} is not an absolute URL`);
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new UsageError(`--registry-url must be http or https, got ${url.protocol}`);
-  if (flags.registryFlavor === 'toolhive') throw new UsageError('--registry-flavor toolhive is not supported yet; use upstream');
   const auth = flags.registryAuth;
+  if (flags.registryFlavor === 'toolhive' && (auth === 'dns' || auth === 'http')) {
+    throw new UsageError(`--registry-flavor toolhive takes --registry-auth token (a bearer token) or none, not ${auth} (an upstream registry login)`);
+  }
+  if (flags.registryFlavor !== 'toolhive' && flags.toolhiveRegistry !== undefined) throw new UsageError('--toolhive-registry is only for --registry-flavor toolhive');
+  if (flags.toolhiveRegistry !== undefined && !/^[^\s/]+$/.test(flags.toolhiveRegistry)) {
+    throw new UsageError(`--toolhive-registry ${JSON.stringify(flags.toolhiveRegistry)} is not a registry name (no spaces or slashes)`);
+  }
   if (auth === 'token' && !flags.registryTokenFile) throw new UsageError('--registry-auth token needs --registry-token-file');
   if ((auth === 'dns' || auth === 'http') && (!flags.registryKeyFile || !flags.registryDomain)) {
     throw new UsageError(`--registry-auth ${auth} needs --registry-key-file and --registry-domain`);
   }
-  return {
-    url: url.toString().replace(/\/+$/, ''),
-    flavor: flags.registryFlavor,
-    auth: { mode: auth, tokenFile: flags.registryTokenFile, keyFile: flags.registryKeyFile, domain: flags.registryDomain },
-  };
+  const base = { url: url.toString().replace(/\/+$/, ''), auth: { mode: auth, tokenFile: flags.registryTokenFile, keyFile: flags.registryKeyFile, domain: flags.registryDomain } };
+  if (flags.registryFlavor === 'toolhive') return { ...base, flavor: 'toolhive', registryName: flags.toolhiveRegistry ?? DEFAULT_TOOLHIVE_REGISTRY };
+  return { ...base, flavor: 'upstream' };
 }
