@@ -4,7 +4,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-/** A request the webhook refuses before judging: 400 or 413, with the sentence to show. */
+/** A request the webhook refuses before judging: 400, 413 or 503, with the sentence to show. */
 export class BodyError extends Error {
   readonly status: number;
   constructor(status: number, message: string) {
@@ -14,27 +14,67 @@ export class BodyError extends Error {
 }
 
 /**
- * The whole body, parsed. Over `limitBytes` it rejects with 413, but only after the body has
- * been read to its end, so the client sees the answer instead of a reset connection.
+ * Bytes of request bodies held at once by all requests that share it: one body stays under
+ * its own limit, but a thousand slow clients each sending one just under it must not add up
+ * to more memory than the process has.
  */
-export function readJsonBody(req: IncomingMessage, limitBytes: number): Promise<unknown> {
+export interface BodyBudget {
+  readonly limitBytes: number;
+  heldBytes: number;
+}
+
+/**
+ * The whole body, parsed. Over `limitBytes` it rejects with 413 at once: when the declared
+ * Content-Length is too large before reading anything, else as soon as the bytes received
+ * pass the limit. When the body would take the shared `budget` over its limit it rejects with
+ * 503. Either way what was buffered is let go and nothing more is kept; the caller answers
+ * and closes the connection instead of reading the rest.
+ */
+export function readJsonBody(req: IncomingMessage, limitBytes: number, budget?: BodyBudget): Promise<unknown> {
   return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length']);
-    let tooLarge = declared > limitBytes;
-    const chunks: Buffer[] = [];
+    if (Number(req.headers['content-length']) > limitBytes) {
+      reject(new BodyError(413, `the request body is larger than ${limitBytes} bytes`));
+      return;
+    }
+    let chunks: Buffer[] = [];
     let received = 0;
+    let settled = false;
+    const settle = () => {
+      settled = true;
+      if (budget) budget.heldBytes -= received;
+      chunks = [];
+    };
     req.on('data', (chunk: Buffer) => {
-      received += chunk.length;
-      if (received > limitBytes) tooLarge = true;
-      if (!tooLarge) chunks.push(chunk);
-    });
-    req.on('error', (error) => reject(new BodyError(400, `the request body could not be read: ${error.message}`)));
-    req.on('end', () => {
-      if (tooLarge) {
+      if (settled) return;
+      if (received + chunk.length > limitBytes) {
+        settle();
         reject(new BodyError(413, `the request body is larger than ${limitBytes} bytes`));
         return;
       }
+      if (budget && budget.heldBytes + chunk.length > budget.limitBytes) {
+        settle();
+        reject(new BodyError(503, `the webhook holds ${budget.limitBytes} bytes of request bodies already; try again`));
+        return;
+      }
+      received += chunk.length;
+      if (budget) budget.heldBytes += chunk.length;
+      chunks.push(chunk);
+    });
+    req.on('error', (error) => {
+      if (settled) return;
+      settle();
+      reject(new BodyError(400, `the request body could not be read: ${error.message}`));
+    });
+    // A client that goes away mid-body: its bytes go back to the budget.
+    req.on('close', () => {
+      if (settled) return;
+      settle();
+      reject(new BodyError(400, 'the connection closed before the request body ended'));
+    });
+    req.on('end', () => {
+      if (settled) return;
       const text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, received).toString('utf8');
+      settle();
       try {
         resolve(JSON.parse(text));
       } catch (error) {

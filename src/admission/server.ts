@@ -1,6 +1,7 @@
 // The admission webhook's HTTPS shell around review.ts: node:https with keep-alive, POST
 // /validate and /mutate on a lean path, express for probes, /metrics and everything else, a
-// serving certificate that follows its files, and a graceful shutdown. Every failure becomes an HTTP answer (4xx for
+// serving certificate that follows its files, limits on what a slow or hostile client may
+// hold (DEFAULT_HTTP_LIMITS), and a graceful shutdown. Every failure becomes an HTTP answer (4xx for
 // a bad request, 500 so the API server applies the webhook's failurePolicy); none ends the
 // process.
 
@@ -19,7 +20,7 @@ import {
   type AdmissionOutcome,
   type AdmissionRequest,
 } from './review.ts';
-import { BodyError, readJsonBody, sendJson } from './json-body.ts';
+import { BodyError, readJsonBody, sendJson, type BodyBudget } from './json-body.ts';
 import { loadKeyPair, watchKeyPair, type KeyPair, type KeyPairWatch } from './serving-certificate.ts';
 
 /**
@@ -42,21 +43,52 @@ export interface AdmissionServerConfig {
   isReady?: () => boolean;
   /** Largest AdmissionReview accepted; the API server caps objects near 3 MiB (etcd's 1.5 MiB, twice for UPDATE). */
   bodyLimitBytes?: number;
+  /** Bytes of request bodies held at once by all requests together; beyond it, 503. */
+  bodyBudgetBytes?: number;
   certificatePollIntervalMs?: number;
-  keepAliveTimeoutMs?: number;
+  /** A new connection must finish its TLS handshake within this long. */
+  handshakeTimeoutMs?: number;
+  /** From a connection's start, or a request's first byte, to the end of the request's headers. */
   headersTimeoutMs?: number;
+  /** From a request's first byte to the end of its body. */
+  requestTimeoutMs?: number;
+  /** How often the two timeouts above are checked: a slow client is cut off within its timeout plus this. */
+  connectionsCheckingIntervalMs?: number;
+  keepAliveTimeoutMs?: number;
+  /** Connections beyond this many are closed as soon as they are accepted. */
+  maxConnections?: number;
   /** After this long, shutdown closes connections that are still busy. */
   shutdownTimeoutMs?: number;
 }
 
 export const DEFAULT_BODY_LIMIT_BYTES = 3 * 1024 * 1024;
-const DEFAULTS = {
-  certificatePollIntervalMs: 10_000,
+/** 21 reviews at the body limit at once; typical reviews are a few KiB. A tenth of the chart's memory limit. */
+export const DEFAULT_BODY_BUDGET_BYTES = 64 * 1024 * 1024;
+
+/**
+ * What one client may hold of the server, and for how long (README, "The webhook"). The API
+ * server connects, handshakes and sends each review at once, so only a slow or hostile
+ * client ever meets these; without them Node would wait 120 s for a handshake and check the
+ * request timeouts only every 30 s.
+ */
+export const DEFAULT_HTTP_LIMITS = {
+  // Go's http.Transport (the API server's webhook client) gives up on a handshake after 10 s too.
+  handshakeTimeoutMs: 10_000,
+  // A webhook call lasts at most 30 s and 5 s in our configurations; a review travels in
+  // milliseconds, so 10 s for all of it only ever cuts off clients that trickle.
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 10_000,
+  connectionsCheckingIntervalMs: 1_000,
   // Longer than any client idle timeout (Go's http.Transport uses 90 s), so the API server,
   // not we, closes idle connections: a POST on a connection we just closed fails the call.
   keepAliveTimeoutMs: 95_000,
-  // The API server gives up on a webhook after at most 30 s anyway.
-  headersTimeoutMs: 30_000,
+  // An idle TLS connection holds about 64 KiB here: 2,048 of them 128 MiB, a quarter of the
+  // chart's memory limit. The API server needs a few dozen.
+  maxConnections: 2_048,
+} as const;
+
+const DEFAULTS = {
+  certificatePollIntervalMs: 10_000,
   shutdownTimeoutMs: 25_000,
 };
 
@@ -79,6 +111,18 @@ function kindLabel(request: AdmissionRequest | undefined): string {
   return kind === 'HTTPRoute' || isMCPKind(kind) ? kind : 'other';
 }
 
+const BODY_ERROR_REASONS: Record<number, string> = { 400: 'BadRequest', 413: 'RequestEntityTooLarge', 503: 'ServiceUnavailable' };
+
+/** Node's answers to requests it could not read, by error code. */
+function clientErrorAnswer(code: string | undefined): string {
+  const status =
+    code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout'
+    : code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large'
+    : code === 'HPE_CHUNK_EXTENSIONS_OVERFLOW' ? '413 Payload Too Large'
+    : '400 Bad Request';
+  return `HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`;
+}
+
 /** A metav1.Status body: the API server's REST client shows its message in the error it reports. */
 function sendStatus(res: ServerResponse, code: number, reason: string, message: string): void {
   sendJson(res, code, { kind: 'Status', apiVersion: 'v1', status: 'Failure', code, reason, message });
@@ -88,6 +132,7 @@ export async function createAdmissionServer(config: AdmissionServerConfig): Prom
   const logger = config.logger ?? silentLogger();
   const metrics = config.metrics ?? createAdmissionMetrics();
   const bodyLimit = config.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
+  const bodyBudget: BodyBudget = { limitBytes: config.bodyBudgetBytes ?? DEFAULT_BODY_BUDGET_BYTES, heldBytes: 0 };
   let draining = false;
 
   // One handler per webhook on plain node:http objects, no middleware: this is the hot path
@@ -104,12 +149,14 @@ export async function createAdmissionServer(config: AdmissionServerConfig): Prom
 
       let body: unknown;
       try {
-        body = await readJsonBody(req, bodyLimit);
+        body = await readJsonBody(req, bodyLimit, bodyBudget);
       } catch (error) {
         const { status, message } = error as BodyError;
         observe('unknown', 'bad_request');
         logger.warn({ path, status, problem: message }, 'rejected a malformed request');
-        sendStatus(res, status, status === 413 ? 'RequestEntityTooLarge' : 'BadRequest', message);
+        // The rest of a body refused for its size is never read: the connection closes after the answer.
+        if (status !== 400) res.setHeader('Connection', 'close');
+        sendStatus(res, status, BODY_ERROR_REASONS[status] ?? 'BadRequest', message);
         return;
       }
       const parsed = parseAdmissionReview(body);
@@ -194,14 +241,17 @@ export async function createAdmissionServer(config: AdmissionServerConfig): Prom
 
   const files = { certFile: config.certFile, keyFile: config.keyFile };
   const initialPair: KeyPair = await loadKeyPair(files);
+  const keepAliveTimeout = config.keepAliveTimeoutMs ?? DEFAULT_HTTP_LIMITS.keepAliveTimeoutMs;
   const server = createServer(
     {
       cert: initialPair.cert,
       key: initialPair.key,
       keepAlive: true,
-      keepAliveTimeout: config.keepAliveTimeoutMs ?? DEFAULTS.keepAliveTimeoutMs,
-      headersTimeout: config.headersTimeoutMs ?? DEFAULTS.headersTimeoutMs,
-      requestTimeout: config.headersTimeoutMs ?? DEFAULTS.headersTimeoutMs,
+      keepAliveTimeout,
+      handshakeTimeout: config.handshakeTimeoutMs ?? DEFAULT_HTTP_LIMITS.handshakeTimeoutMs,
+      headersTimeout: config.headersTimeoutMs ?? DEFAULT_HTTP_LIMITS.headersTimeoutMs,
+      requestTimeout: config.requestTimeoutMs ?? DEFAULT_HTTP_LIMITS.requestTimeoutMs,
+      connectionsCheckingInterval: config.connectionsCheckingIntervalMs ?? DEFAULT_HTTP_LIMITS.connectionsCheckingIntervalMs,
     },
     (req, res) => {
       // The admission calls bypass express: its per-request setup (prototype swaps, router)
@@ -225,12 +275,27 @@ export async function createAdmissionServer(config: AdmissionServerConfig): Prom
     },
   );
   // https.createServer's option alone is not applied to the server in every Node release.
-  server.keepAliveTimeout = config.keepAliveTimeoutMs ?? DEFAULTS.keepAliveTimeoutMs;
+  server.keepAliveTimeout = keepAliveTimeout;
+  server.maxConnections = config.maxConnections ?? DEFAULT_HTTP_LIMITS.maxConnections;
+  // One line per 10 s at most: whoever opens thousands of connections must not fill the logs too.
+  let dropped = 0;
+  let dropLoggedAt = Number.NEGATIVE_INFINITY;
+  server.on('drop', () => {
+    dropped++;
+    if (performance.now() - dropLoggedAt < 10_000) return;
+    logger.warn({ maxConnections: server.maxConnections, refused: dropped }, 'refused connections: too many open');
+    dropped = 0;
+    dropLoggedAt = performance.now();
+  });
+  // Also the request timeouts arrive here. This listener replaces Node's own, so it does
+  // what Node does: answer with the matching status while nothing of a response has been
+  // written, then destroy the socket. Ending it instead would leave a client that ignores
+  // our FIN holding a half-open connection for good.
   server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
     logger.debug({ err: error }, 'client connection error');
-    // What Node does without a listener: answer unparsable HTTP with 400 when still possible.
-    if (error.code === 'ECONNRESET' || !socket.writable) return;
-    socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    const inFlight = (socket as { _httpMessage?: ServerResponse | null })._httpMessage;
+    if (error.code !== 'ECONNRESET' && socket.writable && !inFlight?.headersSent) socket.write(clientErrorAnswer(error.code));
+    socket.destroy();
   });
   server.on('tlsClientError', (error) => logger.debug({ err: error }, 'TLS handshake failed'));
 
