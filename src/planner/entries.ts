@@ -3,14 +3,16 @@
 // the version, the publisher-provided metadata, and the flavor's rules. Anything that
 // keeps an entry from being published skips every exported object that fed it.
 
+import { createHash } from 'node:crypto';
 import { fullKey } from '../contract/keys.ts';
 import { fullNameProblem } from '../contract/registry-name.ts';
 import { VALUE_RULES } from '../contract/value-rules.ts';
 import type { MCPServer } from '../kubernetes/objects.ts';
 import { compareRefs, compareText, producerOf, type Contribution, type Contributor } from './contributions.ts';
+import { withEntryClaims, type EntryClaims } from './entry-claims.ts';
 import { entryProblems } from './entry-schema.ts';
 import type { PlanOptions } from './options.ts';
-import { ownedSource, ownershipRecord } from './ownership.ts';
+import { ownedSource, ownershipRecord, type OwnershipRecord } from './ownership.ts';
 import type { EntryMemory, PlanCache } from './plan-cache.ts';
 import { fitPublisherProvided } from './publisher-provided.ts';
 import { describeRef, PlanReport } from './result.ts';
@@ -135,7 +137,11 @@ function buildEntry(name: string, group: Contribution[], options: PlanOptions, r
     if (last?.contribution !== contribution) last = { contribution, extension: extensionsOf(contribution) };
     extensions[url] = last.extension;
   }
-  const ownership = ownershipRecord(options.owner, contributors.map((c) => ownedSource(c.ref, c.object)));
+  const claims = claimsOf(resources, name, report);
+  const ownership: OwnershipRecord = {
+    ...ownershipRecord(options.owner, contributors.map((c) => ownedSource(c.ref, c.object))),
+    ...(claims ? { claims: claimsDigest(claims) } : {}),
+  };
   const provided = fitPublisherProvided(extensions, ownership);
   for (const warning of provided.warnings) warnAll(warning);
   if ('problem' in provided) return skip(provided.problem);
@@ -152,7 +158,31 @@ function buildEntry(name: string, group: Contribution[], options: PlanOptions, r
   };
   const problems = entryProblems(entry, options.flavor, provided.bytes);
   if (problems.length > 0) return skip(`the registry would reject the entry: ${problems.slice(0, 3).join('; ')}`);
-  return entry;
+  // Not part of the server.json (discovery.md section 7): the ToolHive client sends them beside it.
+  return withEntryClaims(entry, claims);
+}
+
+/** The MCP resources' authz-claims (the first one's, with a warning when they disagree). */
+function claimsOf(resources: Contributor[], entryName: string, report: PlanReport): EntryClaims | undefined {
+  const found = resources.filter((resource) => resource.values.authzClaims !== undefined);
+  const first = found[0];
+  if (!first) return undefined;
+  const key = canonicalClaims(first.values.authzClaims);
+  for (const other of found.slice(1)) {
+    if (canonicalClaims(other.values.authzClaims) !== key) {
+      report.warn(other.ref, `entry ${entryName}: its ${fullKey('authz-claims')} differ from those of ${first.ref.kind} ${first.ref.namespace}/${first.ref.name}, which are used`);
+    }
+  }
+  return first.values.authzClaims;
+}
+
+/** Key order does not matter; value order (of an array claim) does, as it does to the server. */
+function canonicalClaims(claims: EntryClaims | undefined): string {
+  return JSON.stringify(Object.keys(claims ?? {}).sort().map((key) => [key, claims![key]]));
+}
+
+function claimsDigest(claims: EntryClaims): string {
+  return createHash('sha256').update(canonicalClaims(claims)).digest('hex').slice(0, 16);
 }
 
 /** The upstream registry lets one remote URL belong to one name only. */

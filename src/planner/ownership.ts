@@ -22,6 +22,12 @@ export interface OwnedSource extends ObjectRef {
 export interface OwnershipRecord {
   owner: string;
   sources: OwnedSource[];
+  /**
+   * SHA-256 (hex, 16 characters) of the entry's ToolHive claims, when it has any. Claims are
+   * sent beside the entry, not in it; their digest here makes a change of claims alone a
+   * change of content, so it reaches the registry as a new version.
+   */
+  claims?: string;
 }
 
 export function ownedSource(ref: ObjectRef, object: KubeObject): OwnedSource {

@@ -53,7 +53,7 @@ import { RegistryHttp, type RegistryHttpOptions } from '../http.ts';
 import { versionFromResponse } from '../server-response.ts';
 import { tokenFromFile, type Token } from '../token.ts';
 import type { RegistryAuthConfig } from '../upstream/auth.ts';
-import { claimsProblem, entryClaims, type EntryClaims } from './claims.ts';
+import { claimsProblem, entryClaims, type EntryClaims } from '../../planner/entry-claims.ts';
 import { documentToPublish, publishedDocument } from './stored-document.ts';
 
 export const DEFAULT_TOOLHIVE_REGISTRY = 'default';

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../../src/kubernetes/objects.ts';
 import { OWNERSHIP_KEY, PUBLISHER_PROVIDED_KEY, TOOLHIVE_PUBLISHER_KEY, type ServerEntry } from '../../../src/planner/server-entry.ts';
 import { imageTag, versionFromImage } from '../../../src/planner/versions.ts';
+import { entryClaims } from '../../../src/planner/entry-claims.ts';
 import { annotations, backendTo, gateway, http, https, mcpServer, planValid, remoteProxy, route, skipsOf, urlsOf, warningsOf, world } from './fixtures.ts';
 
 const UID = '9b0c1c6e-1f2a-4b3c-8d4e-5f6a7b8c9d0e';
@@ -381,5 +382,33 @@ describe('flavor upstream', () => {
   it('the toolhive flavor keeps http remotes', () => {
     const result = planValid([...world(mcpServer('mcp', 'github')), gateway({ listeners: [http()] }), route()]);
     expect(urlsOf(result)).toEqual(['http://mcp.example.com/mcp']);
+  });
+});
+
+describe('authz-claims', () => {
+  const plannedWith = (claims: string | undefined) => {
+    const values: Record<string, string> = { 'registry-description': 'GitHub MCP server' };
+    if (claims !== undefined) values['authz-claims'] = claims;
+    const server = mcpServer('mcp-servers', 'github', { annotations: annotations(values) });
+    const result = planValid(world(server, route({ namespace: 'mcp-servers', hostnames: ['mcp.company.com'], rules: [backendTo('mcp-github-proxy')] })));
+    return result.entries[0]!;
+  };
+
+  it('travel beside the entry (for the ToolHive client), never inside its JSON', () => {
+    const entry = plannedWith('{"org": "acme", "teams": ["a", "b"]}');
+    expect(entryClaims(entry)).toEqual({ org: 'acme', teams: ['a', 'b'] });
+    expect(JSON.stringify(entry)).not.toContain('acme');
+    expect(entryClaims({ ...entry, version: '2.0.0' })).toEqual({ org: 'acme', teams: ['a', 'b'] });
+  });
+
+  it('change the ownership record when they change, so new claims reach the registry as a new version', () => {
+    const record = (entry: ServerEntry) => (provided(entry) as Record<string, { claims?: string }>)[OWNERSHIP_KEY]!;
+    const first = record(plannedWith('{"org": "acme"}')).claims;
+    expect(first).toMatch(/^[0-9a-f]{16}$/);
+    expect(record(plannedWith('{ "org" : "acme" }')).claims).toBe(first);
+    expect(record(plannedWith('{"org": "other"}')).claims).not.toBe(first);
+    const none = plannedWith(undefined);
+    expect(record(none).claims).toBeUndefined();
+    expect(entryClaims(none)).toBeUndefined();
   });
 });

@@ -17,7 +17,7 @@ import { createLogger } from '../../../src/observability/logger.ts';
 import { OWNERSHIP_KEY, PUBLISHER_PROVIDED_KEY, SERVER_SCHEMA_URL, TOOLHIVE_PUBLISHER_KEY, type ServerEntry } from '../../../src/planner/server-entry.ts';
 import { RegistryError, type RegistryVersion } from '../../../src/registry/client.ts';
 import { createRegistryClient } from '../../../src/registry/index.ts';
-import { entryClaims, withEntryClaims, type EntryClaims } from '../../../src/registry/toolhive/claims.ts';
+import { entryClaims, withEntryClaims, type EntryClaims } from '../../../src/planner/entry-claims.ts';
 import { ToolHiveRegistryClient, type ToolHiveClientOptions } from '../../../src/registry/toolhive/client.ts';
 import { KEPT_FIELDS_KEY } from '../../../src/registry/toolhive/stored-document.ts';
 import { startToolHiveStandIn, type ToolHiveStandIn, type ToolHiveStandInOptions } from '../../support/toolhive-registry-stand-in.ts';
