@@ -12,7 +12,7 @@ import { clusterOwnerId } from '../publisher/owner.ts';
 import { namespaceScopedLookups } from '../publisher/scoped-lookups.ts';
 import { ObjectIndex } from '../cluster/object-index.ts';
 import { createRegistryClient } from '../registry/index.ts';
-import { loadManifests } from './manifests.ts';
+import { loadManifests, ManifestError } from './manifests.ts';
 import { filenameOption, namePrefixOption, namespaceOption, outputOption, UsageError } from './options.ts';
 import { addRegistryOptions, registryConfigFrom, type RegistryFlags } from './registry-options.ts';
 import { errorMessage } from '../kubernetes/api-requests.ts';
@@ -89,7 +89,8 @@ export function registerDiffCommand(program: Command): void {
         }
       }
     } catch (error) {
-      if (error instanceof UsageError) throw error;
+      // Bad input is main.ts's to report (one line, exit 2, the trace with --debug).
+      if (error instanceof UsageError || error instanceof ManifestError) throw error;
       process.stderr.write(`error: ${errorMessage(error)}\n`);
       process.exitCode = DIFF_EXIT.error;
       return;

@@ -105,8 +105,8 @@ describe('plan', () => {
     expect(json(stdout).skipped).toHaveLength(1);
   });
 
-  it('exits 0 on empty input', () => {
-    const { code, stdout } = run(['-f', '-', '-o', 'json'], '');
+  it('exits 0 on input without objects (an empty stdin is an error, below)', () => {
+    const { code, stdout } = run(['-f', '-', '-o', 'json'], '# nothing to plan\n---\n');
     expect(code).toBe(0);
     expect(json(stdout)).toEqual({ entries: [], skipped: [], warnings: [] });
   });
@@ -118,6 +118,7 @@ describe('plan', () => {
     ['a missing file', ['-f', join(work, 'nope.yaml')], undefined, /nope\.yaml: cannot read: ENOENT/],
     ['unparsable YAML, with the file and line', ['-f', write('bad.yaml', 'kind: Service\n---\nmetadata: {name: [unclosed\n')], undefined, /bad\.yaml:[34](:\d+)?: cannot parse/],
     ['a document that is not an object', ['-f', '-'], '- just\n- a list\n', /<stdin>:1: a document is not a Kubernetes object/],
+    ['an empty stdin (the command before the pipe failed?)', ['-f', '-'], '', /^error: <stdin>: empty: nothing was read from standard input\n$/],
   ])('exits 2 for %s', (_, args, input, message) => {
     const { code, stderr, stdout } = run(args, input);
     expect(code).toBe(2);
