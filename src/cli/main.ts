@@ -1,50 +1,20 @@
 #!/usr/bin/env node
-// The `mcp-registry-export` command line: offline `validate` and `plan`, and the
-// long-running modes. Exit codes: 0 success, 1 denied objects (validate), 2 usage or input.
+// The entry point of `mcp-registry-export` (package.json "bin", the image's ENTRYPOINT).
+// It checks the Node.js version before anything else is loaded: the program and its
+// dependencies need Node.js 24 and fail on older ones with errors that do not say so,
+// so this file imports nothing statically and loads program.ts only once the check passed.
+// Keep it that way, and keep its syntax to what Node.js 14 and later can parse.
 
-import { Command, CommanderError } from 'commander';
-import { ManifestError } from './manifests.ts';
-import { UsageError } from './options.ts';
-import { registerCertsCommand } from './certs-command.ts';
-import { registerDiffCommand } from './diff-command.ts';
-import { registerPlanCommand } from './plan-command.ts';
-import { registerPublisherCommand } from './publisher-command.ts';
-import { registerRunCommand } from './run-command.ts';
-import { registerValidateCommand } from './validate-command.ts';
-import { registerWebhookCommand } from './webhook-command.ts';
+const MINIMUM_NODE_MAJOR = 24;
 
-export function buildProgram(): Command {
-  const program = new Command('mcp-registry-export')
-    .description('Publish the MCP servers of a Kubernetes cluster to an MCP registry')
-    .showHelpAfterError()
-    .exitOverride();
-  registerValidateCommand(program);
-  registerPlanCommand(program);
-  registerWebhookCommand(program);
-  registerPublisherCommand(program);
-  registerRunCommand(program);
-  registerCertsCommand(program);
-  registerDiffCommand(program);
-  return program;
+const major = Number(process.versions.node.split('.')[0]);
+if (!(major >= MINIMUM_NODE_MAJOR)) {
+  process.stderr.write(
+    `error: mcp-registry-export needs Node.js ${MINIMUM_NODE_MAJOR} or newer, and this is Node.js ${process.version} (${process.execPath}); ` +
+      `in its repository, run it with npx or npm run, which use the project's own Node.js ${MINIMUM_NODE_MAJOR} (devDependency "node")\n`,
+  );
+  process.exitCode = 2;
+} else {
+  const { main } = await import('./program.ts');
+  process.exitCode = await main(process.argv.slice(2));
 }
-
-export async function main(argv: readonly string[]): Promise<number> {
-  const program = buildProgram();
-  try {
-    await program.parseAsync([...argv], { from: 'user' });
-    return Number(process.exitCode ?? 0);
-  } catch (error) {
-    if (error instanceof CommanderError) {
-      const clean = error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help';
-      return clean ? 0 : 2;
-    }
-    if (error instanceof ManifestError || error instanceof UsageError) {
-      process.stderr.write(`error: ${error.message}\n`);
-      return 2;
-    }
-    process.stderr.write(`error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    return 2;
-  }
-}
-
-process.exitCode = await main(process.argv.slice(2));
