@@ -6,7 +6,7 @@ import { isHTTPRoute, isMCPResource } from '../kubernetes/kinds.ts';
 import { namespaceOf, type KubeObject } from '../kubernetes/objects.ts';
 import { closestKnownKey } from './did-you-mean.ts';
 import { ANNOTATION_PREFIX, isContractKey, isKnownShortKey, isRegistryAnnotated, KEY_SCOPES, type ShortKey } from './keys.ts';
-import { annotationFinding, objectFinding } from './messages.ts';
+import { annotationFinding, displayKey, objectFinding } from './messages.ts';
 import { referentialFindings } from './referential.ts';
 import type { ContractContext, ContractOptions, Judgement } from './types.ts';
 import { VALUE_RULES } from './value-rules.ts';
@@ -31,6 +31,12 @@ function annotationsOfUntrusted(object: KubeObject): Record<string, string> {
   return isPlainObject(annotations) ? (annotations as Record<string, string>) : {};
 }
 
+function nonStringKind(value: unknown): string {
+  if (value === null || value === undefined) return String(value);
+  if (typeof value === 'boolean' || typeof value === 'number' || typeof value === 'bigint') return `the ${typeof value} ${String(value)}`;
+  return Array.isArray(value) ? 'an array' : `a value of type ${typeof value}`;
+}
+
 /** Is the object one of the kinds the contract covers? */
 export function isInScope(object: KubeObject): boolean {
   return isHTTPRoute(object) || isMCPResource(object);
@@ -48,7 +54,12 @@ export function judgeAnnotations(object: KubeObject, options: ContractOptions): 
   for (const [key, raw] of Object.entries(annotations)) {
     if (!isContractKey(key)) continue;
     const shortKey = key.slice(ANNOTATION_PREFIX.length);
-    const value = typeof raw === 'string' ? raw : String(raw);
+    // Kubernetes stores only strings; a raw AdmissionReview or a manifest can hold anything.
+    if (typeof raw !== 'string') {
+      judgement.errors.push(objectFinding(object, defaultNamespace, key, `annotation ${displayKey(key)}: is ${nonStringKind(raw)}, not a string (quote the value)`));
+      continue;
+    }
+    const value = raw;
     if (Buffer.byteLength(value, 'utf8') > MAX_VALUE_BYTES) {
       const bytes = Buffer.byteLength(value, 'utf8');
       judgement.errors.push(annotationFinding(object, defaultNamespace, key, value, `is ${bytes} bytes long, at most ${MAX_VALUE_BYTES} are allowed`));

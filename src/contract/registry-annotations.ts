@@ -34,7 +34,8 @@ const readings = new WeakMap<Record<string, string>, RegistryAnnotations>();
 const EMPTY: RegistryAnnotations = Object.freeze({});
 
 export function readRegistryAnnotations(annotations: Record<string, string> | undefined): RegistryAnnotations {
-  if (!annotations) return EMPTY;
+  // Unjudged objects (other objects of a manifest, a raw review) may hold anything here.
+  if (typeof annotations !== 'object' || annotations === null) return EMPTY;
   let reading = readings.get(annotations);
   if (!reading) {
     reading = deepFreeze(read(annotations));
@@ -54,8 +55,8 @@ function deepFreeze<T>(value: T): T {
 
 function read(source: Record<string, string>): RegistryAnnotations {
   const valid = (key: ShortKey): string | undefined => {
-    const raw = source[fullKey(key)];
-    if (raw === undefined) return undefined;
+    const raw: unknown = Object.hasOwn(source, fullKey(key)) ? source[fullKey(key)] : undefined;
+    if (typeof raw !== 'string') return undefined;
     const value = VALUE_RULES[key].normalize(raw);
     return VALUE_RULES[key].check(value, READ_CONTEXT).errors.length === 0 ? value : undefined;
   };
@@ -94,6 +95,7 @@ function read(source: Record<string, string>): RegistryAnnotations {
 
 /** Is the object exported (`registry-export: "true"` after normalization)? */
 export function isExported(annotations: Record<string, string> | undefined): boolean {
-  const raw = annotations?.[fullKey('registry-export')];
-  return raw !== undefined && VALUE_RULES['registry-export'].normalize(raw) === 'true';
+  if (typeof annotations !== 'object' || annotations === null || !Object.hasOwn(annotations, fullKey('registry-export'))) return false;
+  const raw: unknown = annotations[fullKey('registry-export')];
+  return typeof raw === 'string' && VALUE_RULES['registry-export'].normalize(raw) === 'true';
 }

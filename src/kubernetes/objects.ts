@@ -174,12 +174,25 @@ export function annotationsOf(object: KubeObject): Record<string, string> {
   return object.metadata?.annotations ?? {};
 }
 
+// Line breaks and other control characters, written as \uXXXX escapes in messages.
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+
+/** Text from an untrusted object, made safe for a one-line message. */
+export function printableText(text: string): string {
+  return text.replace(UNPRINTABLE, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+// Objects under review and in manifests can hold anything where a string belongs.
+function field(value: unknown, fallback: string): string {
+  return typeof value === 'string' && value !== '' ? printableText(value) : fallback;
+}
+
 /** `Kind namespace/name`, the way every message names an object. */
 export function describeObject(object: KubeObject, defaultNamespace = 'default'): string {
-  const namespace = object.metadata?.namespace || defaultNamespace;
-  return `${object.kind ?? 'Object'} ${namespace}/${object.metadata?.name ?? '(unnamed)'}`;
+  return `${field(object.kind, 'Object')} ${field(object.metadata?.namespace, defaultNamespace)}/${field(object.metadata?.name, '(unnamed)')}`;
 }
 
 export function namespaceOf(object: KubeObject, defaultNamespace = 'default'): string {
-  return object.metadata?.namespace || defaultNamespace;
+  const namespace: unknown = object.metadata?.namespace;
+  return typeof namespace === 'string' && namespace !== '' ? namespace : defaultNamespace;
 }
