@@ -60,7 +60,8 @@ export function judgeAnnotations(object: KubeObject, options: ContractOptions): 
       continue;
     }
     const value = raw;
-    if (Buffer.byteLength(value, 'utf8') > MAX_VALUE_BYTES) {
+    // A UTF-16 unit is at most 3 UTF-8 bytes: only long values need counting.
+    if (value.length * 3 > MAX_VALUE_BYTES && Buffer.byteLength(value, 'utf8') > MAX_VALUE_BYTES) {
       const bytes = Buffer.byteLength(value, 'utf8');
       judgement.errors.push(annotationFinding(object, defaultNamespace, key, value, `is ${bytes} bytes long, at most ${MAX_VALUE_BYTES} are allowed`));
       continue;

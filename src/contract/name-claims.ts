@@ -6,7 +6,7 @@ import { ruleForwards } from '../gateway-api/forwarding.ts';
 import { MCP_KINDS, isHTTPRoute } from '../kubernetes/kinds.ts';
 import { namespaceOf, type KubeObject } from '../kubernetes/objects.ts';
 import { resolveRouteBackends } from '../toolhive/backends.ts';
-import { isExported, readRegistryAnnotations } from './registry-annotations.ts';
+import { isExported, readRegistryAnnotations, readRegistryText } from './registry-annotations.ts';
 import { expandRegistryName } from './registry-name.ts';
 import type { ContractOptions, ExportIndex, NameClaim } from './types.ts';
 
@@ -17,7 +17,7 @@ export interface RegistryNameClaim extends NameClaim {
 /** The final name of an MCP resource's entry: its registry-name, else `<prefix>/<name>`. */
 export function mcpResourceRegistryName(resource: KubeObject, options: ContractOptions, override?: string): string {
   const namespace = namespaceOf(resource, options.defaultNamespace);
-  const name = override ?? readRegistryAnnotations(resource.metadata?.annotations).name ?? resource.metadata?.name ?? '';
+  const name = override ?? readRegistryText(resource.metadata?.annotations, 'name') ?? resource.metadata?.name ?? '';
   return expandRegistryName(name, namespace, options.namePrefix);
 }
 
@@ -31,7 +31,6 @@ export function registryNamesClaimedBy(
   if (!isExported(annotations)) return [];
   const namespace = namespaceOf(object, options.defaultNamespace);
   const self = { kind: object.kind ?? '', namespace, name: object.metadata?.name ?? '' };
-  const values = readRegistryAnnotations(annotations);
   if (!isHTTPRoute(object)) {
     const registryName = mcpResourceRegistryName({ ...object, metadata: { ...object.metadata, annotations } }, options);
     return [{ ...self, owningNamespace: namespace, registryName }];
@@ -40,14 +39,15 @@ export function registryNamesClaimedBy(
   if (!(object.spec?.rules ?? []).some(ruleForwards)) return [];
   const { backends, ambiguous } = resolveRouteBackends(object, namespace, lookups);
   if (ambiguous) return [];
+  const name = readRegistryText(annotations, 'name');
   if (backends.length === 0) {
-    if (!values.name || !values.description) return [];
-    return [{ ...self, owningNamespace: namespace, registryName: expandRegistryName(values.name, namespace, options.namePrefix) }];
+    if (!name || !readRegistryText(annotations, 'description')) return [];
+    return [{ ...self, owningNamespace: namespace, registryName: expandRegistryName(name, namespace, options.namePrefix) }];
   }
   return backends.map((backend) => ({
     ...self,
     owningNamespace: backend.namespace,
-    registryName: mcpResourceRegistryName(backend.resource, options, values.name),
+    registryName: mcpResourceRegistryName(backend.resource, options, name),
   }));
 }
 

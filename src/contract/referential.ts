@@ -10,7 +10,7 @@ import { mcpServerBypassedBy, resolveRouteBackends, serviceRefsOf, type ServiceR
 import { fullKey } from './keys.ts';
 import { objectFinding } from './messages.ts';
 import { buildExportIndex, registryNamesClaimedBy } from './name-claims.ts';
-import { readRegistryAnnotations } from './registry-annotations.ts';
+import { readRegistryAnnotations, readRegistryText } from './registry-annotations.ts';
 import type { ContractContext, ExportIndex, Finding } from './types.ts';
 
 interface Findings {
@@ -152,7 +152,7 @@ function checkDescriptionAvailable(
   exports: () => ExportIndex,
   warn: Report,
 ): void {
-  if (readRegistryAnnotations(annotations).description !== undefined) return;
+  if (readRegistryText(annotations, 'description') !== undefined) return;
   const { lookups, options } = context;
   const namespace = namespaceOf(object, options.defaultNamespace);
   if (isHTTPRoute(object)) {

@@ -53,13 +53,26 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+function validValue(source: Record<string, string>, key: ShortKey): string | undefined {
+  const raw: unknown = Object.hasOwn(source, fullKey(key)) ? source[fullKey(key)] : undefined;
+  if (typeof raw !== 'string') return undefined;
+  const value = VALUE_RULES[key].normalize(raw);
+  return VALUE_RULES[key].check(value, READ_CONTEXT).errors.length === 0 ? value : undefined;
+}
+
+/**
+ * One text value exactly as readRegistryAnnotations reads it, without reading the others:
+ * the webhook's checks need only the name and the description of a map it sees once.
+ */
+export function readRegistryText(annotations: Record<string, string> | undefined, field: 'name' | 'description'): string | undefined {
+  if (typeof annotations !== 'object' || annotations === null) return undefined;
+  const reading = readings.get(annotations);
+  if (reading) return reading[field];
+  return validValue(annotations, field === 'name' ? 'registry-name' : 'registry-description');
+}
+
 function read(source: Record<string, string>): RegistryAnnotations {
-  const valid = (key: ShortKey): string | undefined => {
-    const raw: unknown = Object.hasOwn(source, fullKey(key)) ? source[fullKey(key)] : undefined;
-    if (typeof raw !== 'string') return undefined;
-    const value = VALUE_RULES[key].normalize(raw);
-    return VALUE_RULES[key].check(value, READ_CONTEXT).errors.length === 0 ? value : undefined;
-  };
+  const valid = (key: ShortKey): string | undefined => validValue(source, key);
   const result: RegistryAnnotations = {};
   const exported = valid('registry-export');
   if (exported !== undefined) result.export = exported === 'true';

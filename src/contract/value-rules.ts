@@ -39,8 +39,11 @@ export function splitList(value: string): string[] {
   return value === '' ? [] : value.split(',');
 }
 
+// Most values pass: one shared, frozen outcome instead of two arrays per value.
+const OK: RuleOutcome = Object.freeze({ errors: Object.freeze([]) as unknown as string[], warnings: Object.freeze([]) as unknown as string[] });
+
 function ok(): RuleOutcome {
-  return { errors: [], warnings: [] };
+  return OK;
 }
 
 function fail(...errors: string[]): RuleOutcome {
@@ -48,9 +51,13 @@ function fail(...errors: string[]): RuleOutcome {
 }
 
 function checkText(value: string): RuleOutcome {
-  const length = [...value].length;
-  if (length === 0) return fail('must not be empty');
-  if (length > 100) return fail(`is ${length} characters long, at most 100 are allowed`);
+  if (value.length === 0) return fail('must not be empty');
+  // Characters are code points; there are never more of them than UTF-16 units, so only a
+  // long value needs counting.
+  if (value.length > 100) {
+    const length = [...value].length;
+    if (length > 100) return fail(`is ${length} characters long, at most 100 are allowed`);
+  }
   if (CONTROL_CHARACTER.test(value)) return fail('must not contain control characters');
   return ok();
 }
