@@ -77,22 +77,78 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/**
+ * A value of the body as a 400 answer shows it: short, one line, and never by serializing
+ * it whole (a body can nest 3 MiB deep, and JSON.stringify would overflow the stack).
+ */
+function shown(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify([...value].length > 64 ? `${[...value].slice(0, 64).join('')}…` : value).replace(/[\u0085\u2028\u2029]/g, ' ');
+  if (value === null || value === undefined || typeof value === 'number' || typeof value === 'boolean') return String(value ?? null);
+  return Array.isArray(value) ? 'an array' : 'an object';
+}
+
+function typeProblem(where: string, value: unknown, type: 'string' | 'boolean'): string | undefined {
+  return value === undefined || value === null || typeof value === type ? undefined : `${where} is ${shown(value)}, not a ${type}`;
+}
+
+/**
+ * The fields the webhook reads (and logs) must have their Kubernetes types; the API server
+ * never sends others, and code that expects a string must not meet an object.
+ */
+function requestFieldProblem(request: Record<string, unknown>): string | undefined {
+  for (const field of ['name', 'namespace', 'subResource'] as const) {
+    const problem = typeProblem(`request.${field}`, request[field], 'string');
+    if (problem) return problem;
+  }
+  const dryRun = typeProblem('request.dryRun', request.dryRun, 'boolean');
+  if (dryRun) return dryRun;
+  if (request.kind !== undefined && request.kind !== null) {
+    if (!isPlainObject(request.kind)) return `request.kind is ${shown(request.kind)}, not a group/version/kind object`;
+    for (const field of ['group', 'version', 'kind'] as const) {
+      const problem = typeProblem(`request.kind.${field}`, request.kind[field], 'string');
+      if (problem) return problem;
+    }
+  }
+  for (const field of ['object', 'oldObject'] as const) {
+    const object = request[field];
+    if (object === undefined || object === null) continue;
+    if (!isPlainObject(object)) return `request.${field} is ${shown(object)}, not an object`;
+    for (const key of ['apiVersion', 'kind'] as const) {
+      const problem = typeProblem(`request.${field}.${key}`, object[key], 'string');
+      if (problem) return problem;
+    }
+    const metadata = object.metadata;
+    if (metadata === undefined || metadata === null) continue;
+    if (!isPlainObject(metadata)) return `request.${field}.metadata is ${shown(metadata)}, not an object`;
+    for (const key of ['name', 'namespace'] as const) {
+      const problem = typeProblem(`request.${field}.metadata.${key}`, metadata[key], 'string');
+      if (problem) return problem;
+    }
+    if (metadata.annotations !== undefined && metadata.annotations !== null && !isPlainObject(metadata.annotations)) {
+      return `request.${field}.metadata.annotations is ${shown(metadata.annotations)}, not an object`;
+    }
+  }
+  return undefined;
+}
+
 /** Check the envelope of an incoming body; a failure is the sentence a 400 answer carries. */
 export function parseAdmissionReview(body: unknown): ParsedReview {
   if (!isPlainObject(body)) return { ok: false, problem: 'the body is not a JSON object (expected an admission.k8s.io/v1 AdmissionReview)' };
   if (body.apiVersion !== ADMISSION_API_VERSION) {
-    return { ok: false, problem: `apiVersion ${JSON.stringify(body.apiVersion ?? null)} is not ${ADMISSION_API_VERSION} (set admissionReviewVersions: ["v1"])` };
+    return { ok: false, problem: `apiVersion ${shown(body.apiVersion)} is not ${ADMISSION_API_VERSION} (set admissionReviewVersions: ["v1"])` };
   }
-  if (body.kind !== ADMISSION_REVIEW_KIND) return { ok: false, problem: `kind ${JSON.stringify(body.kind ?? null)} is not ${ADMISSION_REVIEW_KIND}` };
+  if (body.kind !== ADMISSION_REVIEW_KIND) return { ok: false, problem: `kind ${shown(body.kind)} is not ${ADMISSION_REVIEW_KIND}` };
   const request = body.request;
   if (!isPlainObject(request)) return { ok: false, problem: 'request is missing: an AdmissionReview sent to a webhook carries one' };
   if (typeof request.uid !== 'string' || request.uid === '') return { ok: false, problem: 'request.uid is missing or not a non-empty string' };
   if (typeof request.operation !== 'string' || !OPERATIONS.has(request.operation)) {
-    return { ok: false, problem: `request.operation ${JSON.stringify(request.operation ?? null)} is not one of CREATE, UPDATE, DELETE, CONNECT` };
+    return { ok: false, problem: `request.operation ${shown(request.operation)} is not one of CREATE, UPDATE, DELETE, CONNECT` };
   }
   if ((request.operation === 'CREATE' || request.operation === 'UPDATE') && !isPlainObject(request.object)) {
     return { ok: false, problem: `request.object is missing: a ${request.operation} request carries the object` };
   }
+  const fieldProblem = requestFieldProblem(request);
+  if (fieldProblem) return { ok: false, problem: fieldProblem };
   return { ok: true, request: request as unknown as AdmissionRequest };
 }
 
