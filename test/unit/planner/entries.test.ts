@@ -402,7 +402,7 @@ describe('authz-claims', () => {
   });
 
   it('change the ownership record when they change, so new claims reach the registry as a new version', () => {
-    const record = (entry: ServerEntry) => (provided(entry) as Record<string, { claims?: string }>)[OWNERSHIP_KEY]!;
+    const record = (entry: ServerEntry) => (provided(entry) as unknown as Record<string, { claims?: string }>)[OWNERSHIP_KEY]!;
     const first = record(plannedWith('{"org": "acme"}')).claims;
     expect(first).toMatch(/^[0-9a-f]{16}$/);
     expect(record(plannedWith('{ "org" : "acme" }')).claims).toBe(first);
