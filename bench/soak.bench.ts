@@ -15,6 +15,7 @@ import { startControlPlane, type ControlPlane } from '../test/support/control-pl
 import { startFaultProxy } from '../test/support/http-fault-proxy.ts';
 import { baseObjects, CONTROLLER, exportedRoute, mcpServer } from '../test/support/publisher-cluster.ts';
 import { startRegistry } from '../test/support/registry-server.ts';
+import { freePort } from '../test/support/free-port.ts';
 import { parse } from 'yaml';
 
 const MINUTES = Number(process.env['SOAK_MINUTES'] ?? 10);
@@ -57,6 +58,17 @@ function rssMb(pid: number): number {
   return match ? Number(match[1]) / 1024 : NaN;
 }
 
+/** The publisher's own view of its memory, from its /metrics (prom-client's default metrics). */
+async function memoryOf(port: number): Promise<string> {
+  try {
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const value = (name: string) => Number(new RegExp(`^mcp_registry_export_${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? NaN) / 1024 / 1024;
+    return `heap used ${value('nodejs_heap_size_used_bytes').toFixed(0)} MB of ${value('nodejs_heap_size_total_bytes').toFixed(0)} MB, external ${value('nodejs_external_memory_bytes').toFixed(0)} MB`;
+  } catch {
+    return 'heap unknown';
+  }
+}
+
 const [cluster, registry] = await Promise.all([startControlPlane(), startRegistry()]);
 const proxy = await startFaultProxy(registry.url);
 const dir = mkdtempSync(join(tmpdir(), 'bench-soak-'));
@@ -77,7 +89,8 @@ try {
     }));
   }
   proxy.setFault({ kind: 'random', fraction: 0.05, status: 503 });
-  child = spawn(process.execPath, [CLI, 'publisher', '--kubeconfig', cluster.kubeconfigPath, '--registry-url', proxy.url, '--registry-auth', 'token', '--registry-token-file', tokenFile, '--owner', OWNER, '--port', '0', '--log-level', 'warn'], {
+  const port = await freePort();
+  child = spawn(process.execPath, [CLI, 'publisher', '--kubeconfig', cluster.kubeconfigPath, '--registry-url', proxy.url, '--registry-auth', 'token', '--registry-token-file', tokenFile, '--owner', OWNER, '--port', String(port), '--log-level', 'warn'], {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const pid = child.pid!;
@@ -109,7 +122,8 @@ try {
     if (Date.now() >= nextSample) {
       const minute = ((Date.now() - syncStart) / 60_000).toFixed(1);
       samples.push(`${minute} min ${rssMb(pid).toFixed(0)} MB`);
-      console.log(`  t=${minute} min: RSS ${rssMb(pid).toFixed(0)} MB, ${changes} changes, ${proxy.seen.total - requestsBefore} registry requests (${proxy.seen.faulted} failed by the proxy)`);
+      const heap = await memoryOf(port);
+      console.log(`  t=${minute} min: RSS ${rssMb(pid).toFixed(0)} MB (${heap}), ${changes} changes, ${proxy.seen.total - requestsBefore} registry requests (${proxy.seen.faulted} failed by the proxy)`);
       nextSample = Date.now() + 30_000;
     }
     await new Promise((resolve) => setTimeout(resolve, 1000 / RATE));
