@@ -1,6 +1,8 @@
 // Throughput and latency of the admission webhook under HTTPS keep-alive load, against a
 // bare node:https "floor" answering a fixed AdmissionReview. Servers run in child processes
-// (bench/admission-server.child.ts) so autocannon does not share their event loop.
+// (bench/admission-server.child.ts) so autocannon does not share their event loop. Two more
+// floors show where the gap goes: one answering the webhook's exact /validate bytes, one
+// that also JSON.parses each review (what any webhook pays before judging it).
 //   npm run bench:webhook                          10 s per run
 //   BENCH_SECONDS=3 BENCH_CONCURRENCY=16 BENCH_TARGETS=floor,validate npm run bench:webhook
 // Goal (2 cores): at concurrency 16, >= 0.8 of the floor's requests/s and p99 < 5 ms.
@@ -26,14 +28,17 @@ const FIXTURE = fileURLToPath(new URL('../test/fixtures/admission/httproute-crea
 
 interface Target {
   name: string;
-  mode: 'webhook' | 'floor';
+  mode: 'webhook' | 'floor' | 'floor-answer' | 'floor-parse';
   path: string;
   /** Send the same review with a kind the contract does not cover: the server's cost without the contract's. */
   outOfScope?: boolean;
 }
 
+const FLOOR = 'floor (bare https)';
 const ALL_TARGETS: Target[] = [
-  { name: 'floor (bare https)', mode: 'floor', path: '/validate' },
+  { name: FLOOR, mode: 'floor', path: '/validate' },
+  { name: 'floor, /validate answer', mode: 'floor-answer', path: '/validate' },
+  { name: 'floor + JSON.parse', mode: 'floor-parse', path: '/validate' },
   { name: 'webhook /validate', mode: 'webhook', path: '/validate' },
   { name: 'webhook /mutate', mode: 'webhook', path: '/mutate' },
   { name: 'webhook shell only', mode: 'webhook', path: '/validate', outOfScope: true },
@@ -138,7 +143,7 @@ async function load(port: number, path: string, body: string, connections: numbe
 }
 
 function format(rows: readonly Row[]): string {
-  const floor = new Map(rows.filter((row) => row.target.startsWith('floor')).map((row) => [row.concurrency, row.requestsPerSecond]));
+  const floor = new Map(rows.filter((row) => row.target === FLOOR).map((row) => [row.concurrency, row.requestsPerSecond]));
   const header = ['target', 'conc', 'req/s', 'CPU µs/req', 'p50 ms', 'p99 ms', 'RSS idle MiB', 'RSS peak MiB', 'vs floor', 'failures'];
   const table = rows.map((row) => [
     row.target,
@@ -217,7 +222,7 @@ async function main(): Promise<number> {
 
     console.log(`\n${format(rows)}\n`);
     let failed = rows.some((row) => row.failures > 0);
-    const floor = rows.find((row) => row.target.startsWith('floor') && row.concurrency === GOAL.concurrency);
+    const floor = rows.find((row) => row.target === FLOOR && row.concurrency === GOAL.concurrency);
     for (const row of rows.filter((r) => !r.target.startsWith('floor') && r.concurrency === GOAL.concurrency)) {
       const ratio = row.requestsPerSecond / (floor?.requestsPerSecond ?? Number.NaN);
       const met = ratio >= GOAL.ratio && row.p99Ms < GOAL.p99Ms;
