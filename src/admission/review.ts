@@ -248,7 +248,9 @@ export function admitForValidation(request: AdmissionRequest, context: ContractC
   const object = objectUnderReview(request);
   const judgement = judgeObject(object, context);
   if (!judgement.applies) return allowUnjudged(request, 'the object is out of scope or not registry-annotated');
-  const review = validationResponse(request.uid, judgement, `${describeObject(object, context.options.defaultNamespace)}: `);
+  // The prefix only shortens warnings; most answers carry none.
+  const objectPrefix = judgement.warnings.length > 0 ? `${describeObject(object, context.options.defaultNamespace)}: ` : '';
+  const review = validationResponse(request.uid, judgement, objectPrefix);
   return { review, verdict: review.response.allowed ? 'allowed' : 'denied' };
 }
 

@@ -31,8 +31,13 @@ const trimLower = (value: string): string => value.trim().toLowerCase();
 
 /** Split, trim, drop empty items and duplicates (first one kept), join with `,`. */
 export function normalizeList(value: string, lowercase: boolean): string {
-  const items = value.split(',').map((item) => (lowercase ? item.trim().toLowerCase() : item.trim()));
-  return [...new Set(items.filter((item) => item !== ''))].join(',');
+  // One pass, no intermediate arrays: a Set keeps the first of each item, in order.
+  const items = new Set<string>();
+  for (const part of value.split(',')) {
+    const item = lowercase ? part.trim().toLowerCase() : part.trim();
+    if (item !== '') items.add(item);
+  }
+  return [...items].join(',');
 }
 
 export function splitList(value: string): string[] {
