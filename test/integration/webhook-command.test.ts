@@ -49,7 +49,7 @@ function runCli(args: string[], env: Record<string, string> = {}): { child: Chil
   return { child, stdout: () => stdout, stderr: () => stderr, exit };
 }
 
-async function waitForLine(read: () => string, text: string, timeoutMs = 10_000): Promise<void> {
+async function waitForLine(read: () => string, text: string, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!read().includes(text)) {
     if (Date.now() > deadline) throw new Error(`no "${text}" in output: ${read()}`);
@@ -99,7 +99,8 @@ describe('webhook command', () => {
     const lines = cli.stdout().trim().split('\n').map((line) => JSON.parse(line));
     expect(lines.map((line) => line.msg)).toEqual(expect.arrayContaining(['termination requested', 'admission webhook stopped']));
     expect(lines.filter((line) => line.name !== 'webhook' || typeof line.time !== 'string')).toEqual([]);
-  });
+    // A loaded machine (two e2e files beside it) can take seconds to start the CLI from source.
+  }, 60_000);
 
   it.each([
     [['webhook', '--tls-cert', '/nonexistent/tls.crt'], {}, 'cannot read TLS certificate /nonexistent/tls.crt'],
