@@ -46,13 +46,16 @@ function runCli(args: string[], env: Record<string, string> = {}): { child: Chil
   child.stdout!.on('data', (chunk) => (stdout += chunk));
   child.stderr!.on('data', (chunk) => (stderr += chunk));
   const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  lastStderr = () => stderr;
   return { child, stdout: () => stdout, stderr: () => stderr, exit };
 }
+
+let lastStderr = () => '';
 
 async function waitForLine(read: () => string, text: string, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!read().includes(text)) {
-    if (Date.now() > deadline) throw new Error(`no "${text}" in output: ${read()}`);
+    if (Date.now() > deadline) throw new Error(`no "${text}" in output: ${read()}\n--- stderr ---\n${lastStderr()}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
