@@ -67,15 +67,20 @@ export function buildExportIndex(lookups: ClusterLookups, options: ContractOptio
     for (const object of lookups.list(kind)) {
       const annotations = object.metadata?.annotations ?? {};
       if (!isExported(annotations)) continue;
-      for (const claim of registryNamesClaimedBy(object, annotations, lookups, options)) {
-        const { registryName, ...rest } = claim;
-        const named = claims.get(registryName) ?? [];
-        named.push(rest);
-        claims.set(registryName, named);
-      }
-      if (isHTTPRoute(object) && readRegistryAnnotations(annotations).description !== undefined) {
-        const { backends } = resolveRouteBackends(object, namespaceOf(object, options.defaultNamespace), lookups);
-        for (const backend of backends) describedByRoute.add(resourceKey(backend.kind, backend.namespace, backend.name));
+      try {
+        for (const claim of registryNamesClaimedBy(object, annotations, lookups, options)) {
+          const { registryName, ...rest } = claim;
+          const named = claims.get(registryName) ?? [];
+          named.push(rest);
+          claims.set(registryName, named);
+        }
+        if (isHTTPRoute(object) && readRegistryAnnotations(annotations).description !== undefined) {
+          const { backends } = resolveRouteBackends(object, namespaceOf(object, options.defaultNamespace), lookups);
+          for (const backend of backends) describedByRoute.add(resourceKey(backend.kind, backend.namespace, backend.name));
+        }
+      } catch {
+        // A spec that breaks its CRD schema (manifests may hold one; the API server does not
+        // store them) claims nothing here; judging the object itself says it is malformed.
       }
     }
   }

@@ -7,7 +7,7 @@ import { isMCPResource, MCP_KINDS, type MCPKind } from '../kubernetes/kinds.ts';
 import type { KubeObject, MCPResource } from '../kubernetes/objects.ts';
 import { compareRefs, type Contribution, type Contributor } from './contributions.ts';
 import { mcpTransport } from './mcp-endpoints.ts';
-import { isBeingDeleted, passesContract, type PlanContext } from './plan-context.ts';
+import { isBeingDeleted, malformedReason, passesContract, type PlanContext } from './plan-context.ts';
 import type { DirectWalk } from './plan-cache.ts';
 import { objectRef, PlanReport, type ObjectRef } from './result.ts';
 
@@ -60,13 +60,24 @@ function walkResource(context: PlanContext, kind: MCPKind, object: KubeObject, r
   return { report, contribution };
 }
 
+/** A resource whose spec breaks its CRD schema (manifests may hold one) is skipped, not fatal. */
+function walkGuarded(context: PlanContext, kind: MCPKind, object: KubeObject, ref: ObjectRef): DirectWalk {
+  try {
+    return walkResource(context, kind, object, ref);
+  } catch (error) {
+    const report = new PlanReport();
+    report.skip(ref, malformedReason(error));
+    return { report };
+  }
+}
+
 export function directExports(context: PlanContext): DirectExports {
   const result: DirectExports = { contributions: [], withoutUrl: [] };
   for (const { kind, object, ref } of mcpResources(context)) {
     // A direct remote depends on the resource alone (and the options): remembered by identity.
     let walk = context.cache?.directWalks.get(object);
     if (!walk) {
-      walk = walkResource(context, kind, object, ref);
+      walk = walkGuarded(context, kind, object, ref);
       context.cache?.directWalks.set(object, walk);
     }
     context.report.replay(walk.report);

@@ -12,6 +12,7 @@ import { compareRefs, compareText, producerOf, type Contribution, type Contribut
 import { withEntryClaims, type EntryClaims } from './entry-claims.ts';
 import { entryProblems } from './entry-schema.ts';
 import type { PlanOptions } from './options.ts';
+import { malformedReason } from './plan-context.ts';
 import { ownedSource, ownershipRecord, type OwnershipRecord } from './ownership.ts';
 import type { EntryMemory, PlanCache } from './plan-cache.ts';
 import { fitPublisherProvided } from './publisher-provided.ts';
@@ -208,6 +209,18 @@ function sameGroup(a: readonly Contribution[], b: readonly Contribution[]): bool
   return a.length === b.length && a.every((contribution, index) => contribution === b[index]);
 }
 
+/** An entry whose objects break their CRD schemas where it reads them is skipped, not fatal. */
+function buildEntryGuarded(name: string, group: Contribution[], options: PlanOptions, report: PlanReport): ServerEntry | undefined {
+  try {
+    return buildEntry(name, group, options, report);
+  } catch (error) {
+    for (const contributor of uniqueContributors(group.flatMap((c) => [c.route, c.resource])).filter((c) => c.exported)) {
+      report.skip(contributor.ref, `entry ${name}: ${malformedReason(error)}`);
+    }
+    return undefined;
+  }
+}
+
 /**
  * One entry per final name. With a cache, an entry whose contributions are the very same
  * as in the last plan is taken from it (with its skips and warnings).
@@ -226,7 +239,7 @@ export function buildEntries(contributions: Contribution[], options: PlanOptions
     let memory = cache?.entries.get(name);
     if (!memory || !sameGroup(memory.group, group)) {
       const entryReport = cache ? new PlanReport() : report;
-      memory = { group, report: entryReport, entry: buildEntry(name, group, options, entryReport) };
+      memory = { group, report: entryReport, entry: buildEntryGuarded(name, group, options, entryReport) };
     }
     if (cache) {
       report.replay(memory.report);

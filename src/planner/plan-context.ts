@@ -19,6 +19,15 @@ export interface PlanContext {
   cache?: PlanCache;
 }
 
+/**
+ * Why an object that could not be walked is skipped: its spec, or that of an object it
+ * refers to, breaks the CRD schema where the planner reads it (a field of the wrong type).
+ */
+export function malformedReason(error: unknown): string {
+  const detail = (error instanceof Error ? error.message : String(error)).split('\n')[0]!.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' ').slice(0, 200);
+  return `a spec it depends on does not follow its CRD schema, so it cannot be planned (${detail})`;
+}
+
 export function isBeingDeleted(object: KubeObject): boolean {
   return !!object.metadata?.deletionTimestamp;
 }

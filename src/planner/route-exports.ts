@@ -8,7 +8,7 @@ import { isHTTPRoute } from '../kubernetes/kinds.ts';
 import type { HTTPRoute } from '../kubernetes/objects.ts';
 import { resolveRouteBackends, type RouteBackend } from '../toolhive/backends.ts';
 import { compareRefs, refKey, type Contribution, type Contributor } from './contributions.ts';
-import { isBeingDeleted, passesContract, type PlanContext } from './plan-context.ts';
+import { isBeingDeleted, malformedReason, passesContract, type PlanContext } from './plan-context.ts';
 import type { RouteWalk } from './plan-cache.ts';
 import { answersHold, RecordedLookups } from './recorded-lookups.ts';
 import { objectRef, PlanReport, withoutObjectPrefix, type ObjectRef } from './result.ts';
@@ -75,8 +75,21 @@ function routeOnlyContribution(context: PlanContext, route: Contributor, origins
   };
 }
 
-/** One route's contributions; skips and warnings go to `context.report`. */
+/**
+ * A spec that breaks the CRD schema (the API server rejects such objects, manifests may still
+ * hold one), the route's or one it looks at, skips the route instead of failing the plan.
+ */
 function walkRoute(context: PlanContext, route: HTTPRoute, ref: ObjectRef): Contribution[] {
+  try {
+    return walkWellFormedRoute(context, route, ref);
+  } catch (error) {
+    context.report.skip(ref, malformedReason(error));
+    return [];
+  }
+}
+
+/** One route's contributions; skips and warnings go to `context.report`. */
+function walkWellFormedRoute(context: PlanContext, route: HTTPRoute, ref: ObjectRef): Contribution[] {
   const { lookups, report } = context;
   if (!passesContract(context, route, ref)) return [];
   // Before anything else about backends: a route that only redirects has nothing to publish.

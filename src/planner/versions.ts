@@ -17,7 +17,8 @@ export function isPublishableVersion(version: string): boolean {
  * `repo@sha256:...` and `host:5000/repo` have none (the colon belongs to the host's port).
  */
 export function imageTag(image: string | undefined): string | undefined {
-  if (!image) return undefined;
+  // A manifest's spec.image can be anything; only a string has a tag.
+  if (typeof image !== 'string' || !image) return undefined;
   const at = image.indexOf('@');
   const reference = at >= 0 ? image.slice(0, at) : image;
   const colon = reference.lastIndexOf(':');
