@@ -20,7 +20,10 @@ import { createThrowawayCA } from '../test/support/throwaway-pki.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONCURRENCIES = (process.env.BENCH_CONCURRENCY ?? '1,16,64').split(',').map(Number);
-const WARMUP_SECONDS = Math.min(3, SECONDS);
+// Warm-up by requests, not seconds: V8 tiers functions up by how often they ran, so a slow
+// server warmed for 3 s was still compiling (about 1.4 s of optimizing-compiler CPU in the
+// first 5 s of /validate load, none after 10 s) while its numbers were taken.
+const WARMUP_REQUESTS = Number(process.env.BENCH_WARMUP_REQUESTS ?? 40_000);
 const GOAL = { concurrency: 16, ratio: 0.8, p99Ms: 5 };
 
 const CHILD = fileURLToPath(new URL('./admission-server.child.ts', import.meta.url));
@@ -122,7 +125,7 @@ function percentile(sorted: readonly number[], p: number): number {
 
 // autocannon's own latency histogram has 1 ms resolution; the answers take well under a
 // millisecond, so we record each response time (float ms) ourselves.
-async function load(port: number, path: string, body: string, connections: number, duration: number) {
+async function load(port: number, path: string, body: string, connections: number, run: { duration: number } | { amount: number }) {
   const latencies: number[] = [];
   const instance = autocannon({
     url: `https://127.0.0.1:${port}${path}`,
@@ -131,7 +134,7 @@ async function load(port: number, path: string, body: string, connections: numbe
     headers: { 'content-type': 'application/json' },
     connections,
     pipelining: 1,
-    duration,
+    ...run,
     servername: 'localhost',
   });
   instance.on('response', (_client, statusCode, _bytes, responseTimeMs) => {
@@ -178,7 +181,7 @@ async function main(): Promise<number> {
     const outOfScopeBody = JSON.stringify(review);
     const bodyOf = (target: Target) => (target.outOfScope ? outOfScopeBody : body);
 
-    console.log(`node ${process.version}, ${availableParallelism()} CPUs (${cpus()[0]?.model ?? 'unknown'}), body ${body.length} bytes, ${SECONDS} s per run, warm-up ${WARMUP_SECONDS} s`);
+    console.log(`node ${process.version}, ${availableParallelism()} CPUs (${cpus()[0]?.model ?? 'unknown'}), body ${body.length} bytes, ${SECONDS} s per run, warm-up ${WARMUP_REQUESTS} requests per server`);
     const rows: Row[] = [];
     // All servers up at once, runs interleaved per concurrency: the ratio to the floor then
     // compares runs made seconds apart, which matters on a shared, noisy machine.
@@ -190,12 +193,12 @@ async function main(): Promise<number> {
       }
       for (const { target, port } of servers) {
         await checkAnswer(port, target.path, bodyOf(target), ca.certPem);
-        await load(port, target.path, bodyOf(target), 16, WARMUP_SECONDS);
+        await load(port, target.path, bodyOf(target), 16, { amount: WARMUP_REQUESTS });
       }
       for (const concurrency of CONCURRENCIES) {
         for (const { target, port, child } of servers) {
           const cpuBefore = cpuSeconds(child.pid!);
-          const { result, p50Ms, p99Ms } = await load(port, target.path, bodyOf(target), concurrency, SECONDS);
+          const { result, p50Ms, p99Ms } = await load(port, target.path, bodyOf(target), concurrency, { duration: SECONDS });
           const cpuUsed = cpuSeconds(child.pid!) - cpuBefore;
           rows.push({
             target: target.name,
