@@ -162,6 +162,7 @@ describe('helm template with the default values', () => {
       MCP_REGISTRY_EXPORT_LEASE_NAME: FULLNAME,
       MCP_REGISTRY_EXPORT_REFERENTIAL_CHECKS: 'deny',
       MCP_REGISTRY_EXPORT_LOG_LEVEL: 'info',
+      NODE_OPTIONS: '--max-old-space-size=256',
       MCP_REGISTRY_EXPORT_REGISTRY_URL: TEST_REGISTRY_URL,
       MCP_REGISTRY_EXPORT_REGISTRY_FLAVOR: 'upstream',
       MCP_REGISTRY_EXPORT_REGISTRY_AUTH: 'none',
@@ -362,6 +363,11 @@ describe('helm template with non-default values', () => {
     const off = await render(withUrl({ metrics: { enabled: false, serviceMonitor: { enabled: true } } }));
     expect(deployment(off).spec.template.metadata.annotations).toBeUndefined();
     expect(off.filter((o) => o.kind === 'ServiceMonitor')).toEqual([]);
+  });
+
+  it('maxHeapMiB caps the V8 heap through NODE_OPTIONS; 0 leaves Node its default', async () => {
+    expect(env(await render(withUrl({ maxHeapMiB: 384 })))['NODE_OPTIONS']).toBe('--max-old-space-size=384');
+    expect(Object.keys(env(await render(withUrl({ maxHeapMiB: 0 }))))).not.toContain('NODE_OPTIONS');
   });
 
   it('replicas 3', async () => {
