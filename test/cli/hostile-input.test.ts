@@ -154,7 +154,8 @@ describe('reading manifests refuses bad input with one line naming the file', ()
   });
 });
 
-describe.concurrent('the command line', () => {
+// Several CLIs at once, each loading the program: slow on a loaded machine, hence the timeout.
+describe.concurrent('the command line', { timeout: 90_000 }, () => {
   it.each(Object.keys(COMMANDS))('%s: an alias bomb is one line, exit 2', async (command) => {
     const bomb = cases[0]!;
     expectOneLineError(await run([...COMMANDS[command]!, '-f', bomb.path]), bomb.message);

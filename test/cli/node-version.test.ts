@@ -27,7 +27,7 @@ function olderNode(): string | undefined {
 
 const OLDER_NODE = olderNode();
 
-describe('the Node.js version check', () => {
+describe('the Node.js version check', { timeout: 60_000 }, () => {
   it('with process.versions faked to 20.11.1, prints one line and exits 2 without loading the program', () => {
     // The preload fails the run if program.ts is ever requested: the check must come first.
     const preload = `data:text/javascript,${encodeURIComponent(`

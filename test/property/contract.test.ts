@@ -3,6 +3,7 @@
 // (any string of any length, and the non-strings a raw AdmissionReview or a manifest can
 // carry), on every kind in scope. It never throws, every message is one line that names
 // the object, and judging is deterministic. Seeded: a failure prints its seed and path.
+// Each property takes a few seconds; the longer timeout is for a loaded machine.
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -112,7 +113,7 @@ const gateway: KubeObject = {
   spec: { gatewayClassName: 'c', listeners: [{ name: 'h', protocol: 'HTTP', port: 80, allowedRoutes: { namespaces: { from: 'All' } } }] },
 };
 
-describe('the annotation contract, any annotation map', () => {
+describe('the annotation contract, any annotation map', { timeout: 120_000 }, () => {
   it('never throws; every finding is one line that starts with the object', () => {
     fc.assert(
       fc.property(object, fc.array(object, { maxLength: 3 }), options, (input, others, contractOptions) => {

@@ -29,7 +29,7 @@ const officialSchema = officialAjv.compile(JSON.parse(readFileSync(`${REFERENCE}
 
 const LINE_BREAK = /[\n\r\u000b\u000c\u0085\u2028\u2029]/;
 
-describe('plan over objects built from the official CRD schemas', () => {
+describe('plan over objects built from the official CRD schemas', { timeout: 120_000 }, () => {
   it('loads every kind the planner reads from the reference CRDs', () => {
     expect(new Set(CRDS.map((crd) => crd.kind))).toEqual(new Set(['GatewayClass', 'Gateway', 'HTTPRoute', 'MCPServer', 'MCPRemoteProxy', 'VirtualMCPServer']));
   });
