@@ -5,6 +5,9 @@
 // that also JSON.parses each review (what any webhook pays before judging it).
 //   npm run bench:webhook                          10 s per run
 //   BENCH_SECONDS=3 BENCH_CONCURRENCY=16 BENCH_TARGETS=floor,validate npm run bench:webhook
+//   BENCH_COMPARE=../other-checkout npm run bench:webhook   also that checkout's webhook, in the same run
+// Each run is cut into BENCH_SLICES slices (default 5) taken round-robin over the servers, so
+// load from elsewhere on the machine falls on all of them alike.
 // Goal (2 cores): at concurrency 16, >= 0.8 of the floor's requests/s and p99 < 5 ms.
 
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -12,13 +15,14 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { createThrowawayCA } from '../test/support/throwaway-pki.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const SLICES = Math.max(1, Number(process.env.BENCH_SLICES ?? 5));
 const CONCURRENCIES = (process.env.BENCH_CONCURRENCY ?? '1,16,64').split(',').map(Number);
 // Warm-up by requests, not seconds: V8 tiers functions up by how often they ran, so a slow
 // server warmed for 3 s was still compiling (about 1.4 s of optimizing-compiler CPU in the
@@ -32,6 +36,8 @@ const FIXTURE = fileURLToPath(new URL('../test/fixtures/admission/httproute-crea
 interface Target {
   name: string;
   mode: 'webhook' | 'floor' | 'floor-answer' | 'floor-parse';
+  /** The server script, when not this checkout's (BENCH_COMPARE). */
+  child?: string;
   path: string;
   /** Send the same review with a kind the contract does not cover: the server's cost without the contract's. */
   outOfScope?: boolean;
@@ -47,9 +53,17 @@ const ALL_TARGETS: Target[] = [
   { name: 'webhook shell only', mode: 'webhook', path: '/validate', outOfScope: true },
 ];
 // BENCH_TARGETS=validate,mutate (any substring of the names) narrows a quick check.
-const TARGETS = process.env.BENCH_TARGETS
+const SELECTED = process.env.BENCH_TARGETS
   ? ALL_TARGETS.filter((target) => process.env.BENCH_TARGETS!.split(',').some((part) => target.name.includes(part)))
   : ALL_TARGETS;
+const COMPARE = process.env.BENCH_COMPARE;
+const TARGETS: Target[] = COMPARE
+  ? SELECTED.flatMap((target) =>
+      target.mode === 'webhook'
+        ? [target, { ...target, name: `${target.name} [${basename(resolve(COMPARE))}]`, child: join(resolve(COMPARE), 'bench/admission-server.child.ts') }]
+        : [target],
+    )
+  : SELECTED;
 
 interface Row {
   target: string;
@@ -64,8 +78,9 @@ interface Row {
   failures: number;
 }
 
-async function startChild(mode: Target['mode'], certFile: string, keyFile: string): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, [CHILD, mode, certFile, keyFile], { stdio: ['ignore', 'pipe', 'inherit'] });
+async function startChild(target: Target, certFile: string, keyFile: string): Promise<{ child: ChildProcess; port: number }> {
+  const { mode } = target;
+  const child = spawn(process.execPath, [target.child ?? CHILD, mode, certFile, keyFile], { stdio: ['ignore', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout! });
   const port = await new Promise<number>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`${mode} server exited with ${code} before listening`)));
@@ -141,8 +156,7 @@ async function load(port: number, path: string, body: string, connections: numbe
     if (statusCode === 200) latencies.push(responseTimeMs);
   });
   const result = await instance;
-  latencies.sort((a, b) => a - b);
-  return { result, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
+  return { result, latencies };
 }
 
 function format(rows: readonly Row[]): string {
@@ -188,7 +202,7 @@ async function main(): Promise<number> {
     const servers = [];
     try {
       for (const target of TARGETS) {
-        const started = await startChild(target.mode, certFile, keyFile);
+        const started = await startChild(target, certFile, keyFile);
         servers.push({ target, ...started, idleRssMiB: rssMiB(started.child.pid!, 'VmRSS') });
       }
       for (const { target, port } of servers) {
@@ -196,22 +210,35 @@ async function main(): Promise<number> {
         await load(port, target.path, bodyOf(target), 16, { amount: WARMUP_REQUESTS });
       }
       for (const concurrency of CONCURRENCIES) {
-        for (const { target, port, child } of servers) {
-          const cpuBefore = cpuSeconds(child.pid!);
-          const { result, p50Ms, p99Ms } = await load(port, target.path, bodyOf(target), concurrency, { duration: SECONDS });
-          const cpuUsed = cpuSeconds(child.pid!) - cpuBefore;
-          rows.push({
+        const totals = servers.map(() => ({ requests: 0, seconds: 0, cpu: 0, failures: 0, latencies: [] as number[] }));
+        for (let slice = 0; slice < SLICES; slice++) {
+          for (const [index, { target, port, child }] of servers.entries()) {
+            const cpuBefore = cpuSeconds(child.pid!);
+            const { result, latencies } = await load(port, target.path, bodyOf(target), concurrency, { duration: SECONDS / SLICES });
+            const total = totals[index]!;
+            total.cpu += cpuSeconds(child.pid!) - cpuBefore;
+            total.requests += result.requests.total;
+            total.seconds += result.duration;
+            total.failures += result.errors + result.timeouts + result.non2xx;
+            for (const latency of latencies) total.latencies.push(latency);
+          }
+        }
+        for (const [index, { target }] of servers.entries()) {
+          const { requests, seconds, cpu, failures, latencies } = totals[index]!;
+          latencies.sort((a, b) => a - b);
+          const row: Row = {
             target: target.name,
             concurrency,
-            requestsPerSecond: result.requests.average,
-            cpuMicrosPerRequest: (cpuUsed * 1e6) / Math.max(1, result.requests.total),
-            p50Ms,
-            p99Ms,
+            requestsPerSecond: requests / seconds,
+            cpuMicrosPerRequest: (cpu * 1e6) / Math.max(1, requests),
+            p50Ms: percentile(latencies, 50),
+            p99Ms: percentile(latencies, 99),
             idleRssMiB: 0,
             peakRssMiB: 0,
-            failures: result.errors + result.timeouts + result.non2xx,
-          });
-          console.log(`  ${target.name} c=${concurrency}: ${result.requests.average.toFixed(0)} req/s, ${((cpuUsed * 1e6) / Math.max(1, result.requests.total)).toFixed(0)} µs CPU/req, p50 ${p50Ms.toFixed(2)} ms, p99 ${p99Ms.toFixed(2)} ms`);
+            failures,
+          };
+          rows.push(row);
+          console.log(`  ${target.name} c=${concurrency}: ${row.requestsPerSecond.toFixed(0)} req/s, ${row.cpuMicrosPerRequest.toFixed(0)} µs CPU/req, p50 ${row.p50Ms.toFixed(2)} ms, p99 ${row.p99Ms.toFixed(2)} ms`);
         }
       }
       for (const { target, child, idleRssMiB } of servers) {
