@@ -4,14 +4,13 @@
 // add the trace. The reading itself (loadManifests) gets the whole table in-process; the
 // real command line gets each input through one of the commands, the alias bomb through all.
 
-import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadManifests, ManifestError, MANIFEST_LIMITS } from '../../src/cli/manifests.ts';
-import { CLI } from './run-cli.ts';
+import { runCli } from './run-cli.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'hostile-input-'));
 chmodSync(work, 0o755); // the unreadable-file cases run the CLI as nobody, who must reach the rest
@@ -80,22 +79,7 @@ const cases: Case[] = [
 ];
 
 function run(args: readonly string[], options: { stdin?: string | Buffer; env?: Record<string, string>; asNobody?: boolean } = {}) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-      env: { ...process.env, DEBUG: '', MCP_REGISTRY_EXPORT_DEBUG: '', ...options.env },
-      ...(options.asNobody ? { uid: 65534, gid: 65534 } : {}),
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    // A CLI that stops reading early (a refused stdin) closes the pipe under us.
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(options.stdin ?? '');
-  });
+  return runCli(args, options.stdin, { env: { DEBUG: '', MCP_REGISTRY_EXPORT_DEBUG: '', ...options.env }, ...(options.asNobody ? { asNobody: true } : {}) });
 }
 
 const COMMANDS: Record<string, string[]> = {

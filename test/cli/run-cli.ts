@@ -12,15 +12,27 @@ export interface CliResult {
   stderr: string;
 }
 
-export function runCli(args: readonly string[], stdin?: string): Promise<CliResult> {
+export interface CliOptions {
+  env?: Record<string, string>;
+  /** Run as uid/gid 65534 (needs root), e.g. to meet an unreadable file. */
+  asNobody?: boolean;
+}
+
+export function runCli(args: readonly string[], stdin?: string | Buffer, options: CliOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      ...(options.env ? { env: { ...process.env, ...options.env } } : {}),
+      ...(options.asNobody ? { uid: 65534, gid: 65534 } : {}),
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
+    // A CLI that stops reading early (a refused stdin) closes the pipe under us.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(stdin ?? '');
   });
 }
