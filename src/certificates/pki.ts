@@ -72,6 +72,8 @@ export interface ServingCertificateRequest {
   issuer: KeyAndCertificate;
   dnsNames: readonly string[];
   ipAddresses?: readonly string[];
+  /** Default: the first name. */
+  commonName?: string;
   now: number;
   validityMs: number;
 }
@@ -83,7 +85,7 @@ export function issueServingCertificate(request: ServingCertificateRequest): Key
   const keys = forge.pki.rsa.generateKeyPair({ bits: 2048 });
   const notAfter = Math.min(request.now + request.validityMs, issuerCert.validity.notAfter.getTime());
   const cert = newCertificate(keys.publicKey, request.now, notAfter);
-  cert.setSubject([{ name: 'commonName', value: request.dnsNames[0] ?? request.ipAddresses?.[0] ?? 'mcp-registry-export' }]);
+  cert.setSubject([{ name: 'commonName', value: request.commonName ?? request.dnsNames[0] ?? request.ipAddresses?.[0] ?? 'mcp-registry-export' }]);
   cert.setIssuer(issuerCert.subject.attributes);
   cert.setExtensions([
     { name: 'basicConstraints', cA: false, critical: true },
