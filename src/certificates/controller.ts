@@ -6,7 +6,7 @@
 // due (and every resync interval, in case a watch missed something).
 
 import type { KubeConfig } from '@kubernetes/client-node';
-import { ApiError, errorMessage, requestJson } from '../kubernetes/api-requests.ts';
+import { errorMessage, getIfExists, requestJson } from '../kubernetes/api-requests.ts';
 import { ExponentialBackoff } from '../kubernetes/backoff.ts';
 import { watchNamedObject } from '../kubernetes/named-object-watch.ts';
 import { timerDelay } from '../kubernetes/timers.ts';
@@ -163,17 +163,8 @@ export class CertificateController {
     return this.now() + 1_000;
   }
 
-  private async readSecret(): Promise<SecretObject | undefined> {
-    return this.get<SecretObject>(`${this.secretsPath}/${encodeURIComponent(this.options.secretName)}`);
-  }
-
-  private async get<T>(path: string): Promise<T | undefined> {
-    try {
-      return await requestJson<T>(this.options.kubeConfig, 'GET', path, undefined, { timeoutMs: REQUEST_TIMEOUT_MS });
-    } catch (error) {
-      if (error instanceof ApiError && error.statusCode === 404) return undefined;
-      throw error;
-    }
+  private readSecret(): Promise<SecretObject | undefined> {
+    return getIfExists<SecretObject>(this.options.kubeConfig, `${this.secretsPath}/${encodeURIComponent(this.options.secretName)}`, { timeoutMs: REQUEST_TIMEOUT_MS });
   }
 
   private async writeSecret(secret: SecretObject, create: boolean): Promise<SecretObject> {
@@ -198,7 +189,7 @@ export class CertificateController {
     for (const { kind, path } of CONFIGURATION_KINDS) {
       const name = this.options.webhookConfigurationName;
       const objectPath = `${path}/${encodeURIComponent(name)}`;
-      const configuration = await this.get<WebhookConfiguration>(objectPath);
+      const configuration = await getIfExists<WebhookConfiguration>(this.options.kubeConfig, objectPath, { timeoutMs: REQUEST_TIMEOUT_MS });
       if (!configuration) {
         if (!this.missing.has(kind)) this.options.logger.warn({ configuration: `${kind}/${name}` }, 'the webhook configuration does not exist yet; the CA bundle goes in when it appears');
         this.missing.add(kind);

@@ -92,6 +92,16 @@ export async function requestJson<T>(
   return JSON.parse(text) as T;
 }
 
+/** GET that answers undefined when the object does not exist (404). */
+export async function getIfExists<T>(kubeConfig: KubeConfig, path: string, options: GetOptions = {}): Promise<T | undefined> {
+  try {
+    return await requestJson<T>(kubeConfig, 'GET', path, undefined, options);
+  } catch (error) {
+    if (error instanceof ApiError && error.statusCode === 404) return undefined;
+    throw error;
+  }
+}
+
 /** The HTTP status of an error from getJson or from client-node's Watch, if it has one. */
 export function statusCodeOf(error: unknown): number | undefined {
   if (typeof error !== 'object' || error === null) return undefined;

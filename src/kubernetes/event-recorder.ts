@@ -11,7 +11,8 @@ import type { ClusterLookups } from '../cluster/lookups.ts';
 import type { ObjectEvent } from '../publisher/pass-events.ts';
 import type { Logger } from '../observability/logger.ts';
 import { ApiError, errorMessage, requestJson } from './api-requests.ts';
-import { microTime } from '../leader-election/lease-rules.ts';
+import { microTime } from './micro-time.ts';
+import { apiVersionFor, DEFAULT_WATCHED_KINDS } from './watched-kinds.ts';
 
 export interface EventRecorderOptions {
   kubeConfig: KubeConfig;
@@ -43,13 +44,8 @@ interface Occurrence {
   lastSeenAt: number;
 }
 
-const DEFAULT_API_VERSIONS: Record<string, string> = {
-  HTTPRoute: 'gateway.networking.k8s.io/v1',
-  Gateway: 'gateway.networking.k8s.io/v1',
-  MCPServer: 'toolhive.stacklok.dev/v1beta1',
-  MCPRemoteProxy: 'toolhive.stacklok.dev/v1beta1',
-  VirtualMCPServer: 'toolhive.stacklok.dev/v1beta1',
-};
+/** For an object no longer in the cache (a retired route): the kind's preferred version. */
+const DEFAULT_API_VERSIONS = new Map(DEFAULT_WATCHED_KINDS.map((kind) => [kind.kind, apiVersionFor(kind, kind.versions[0]!)]));
 
 /** The API server forgets Events after an hour (--event-ttl); so do we. */
 const FORGET_AFTER_MS = 60 * 60_000;
@@ -184,7 +180,7 @@ export class EventRecorder {
       reason: event.reason,
       type: event.type,
       note: event.note,
-      regarding: { apiVersion: live?.apiVersion ?? DEFAULT_API_VERSIONS[kind] ?? 'v1', kind, namespace, name: objectName, ...(uid ? { uid } : {}) },
+      regarding: { apiVersion: live?.apiVersion ?? DEFAULT_API_VERSIONS.get(kind) ?? 'v1', kind, namespace, name: objectName, ...(uid ? { uid } : {}) },
     };
   }
 }

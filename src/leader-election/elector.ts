@@ -10,7 +10,7 @@
 //   on its next retry instead of waiting out the lease duration.
 
 import type { KubeConfig } from '@kubernetes/client-node';
-import { ApiError, errorMessage, requestJson, statusCodeOf } from '../kubernetes/api-requests.ts';
+import { errorMessage, getIfExists, requestJson } from '../kubernetes/api-requests.ts';
 import type { Logger } from '../observability/logger.ts';
 import { decideLease, releasedSpec, type LeaseSpec, type LeaseView } from './lease-rules.ts';
 
@@ -128,15 +128,8 @@ export class LeaderElector implements Elector {
     return `${this.options.namespace}/${this.options.name}`;
   }
 
-  private async read(): Promise<LeaseObject | undefined> {
-    try {
-      return await requestJson<LeaseObject>(this.options.kubeConfig, 'GET', `${this.path}/${encodeURIComponent(this.options.name)}`, undefined, {
-        timeoutMs: this.requestTimeoutMs(),
-      });
-    } catch (error) {
-      if (statusCodeOf(error) === 404 || (error instanceof ApiError && error.statusCode === 404)) return undefined;
-      throw error;
-    }
+  private read(): Promise<LeaseObject | undefined> {
+    return getIfExists<LeaseObject>(this.options.kubeConfig, `${this.path}/${encodeURIComponent(this.options.name)}`, { timeoutMs: this.requestTimeoutMs() });
   }
 
   /** A request may never outlast the time left to renew. */

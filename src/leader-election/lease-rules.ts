@@ -3,6 +3,8 @@
 // candidate first saw the current record, never from the holder's renewTime: two
 // machines' clocks need not agree, only tick at the same rate.
 
+import { microTime } from '../kubernetes/micro-time.ts';
+
 export interface LeaseSpec {
   holderIdentity?: string;
   leaseDurationSeconds?: number;
@@ -23,11 +25,6 @@ export type LeaseDecision =
   | { action: 'renew'; spec: LeaseSpec }
   | { action: 'acquire'; spec: LeaseSpec; previousHolder: string | undefined }
   | { action: 'wait'; holder: string; until: number };
-
-/** MicroTime as the API server writes it: RFC 3339 with microseconds. */
-export function microTime(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
-}
 
 export function decideLease(view: LeaseView, identity: string, leaseDurationMs: number, now: number): LeaseDecision {
   const seconds = Math.max(1, Math.ceil(leaseDurationMs / 1000));

@@ -5,8 +5,7 @@
 
 import type { ObjectRef } from '../planner/result.ts';
 import type { PassReport } from './reconciler.ts';
-import { OWNERSHIP_KEY, PUBLISHER_PROVIDED_KEY } from '../planner/server-entry.ts';
-import type { OwnedSource } from '../planner/ownership.ts';
+import { sourcesOf } from '../diff/diff.ts';
 
 export type EventReason = 'EndpointPublished' | 'EndpointUpdated' | 'EndpointRetired' | 'PublishFailed' | 'ExportSkipped' | 'ExportWarning';
 
@@ -26,11 +25,6 @@ function clip(note: string): string {
   return note.length <= MAX_NOTE ? note : `${note.slice(0, MAX_NOTE - 1)}…`;
 }
 
-function sourcesOfEntry(entry: { _meta: Record<string, unknown> }): OwnedSource[] {
-  const provided = entry._meta[PUBLISHER_PROVIDED_KEY] as Record<string, { sources?: OwnedSource[] }> | undefined;
-  return provided?.[OWNERSHIP_KEY]?.sources ?? [];
-}
-
 function urlsOf(entry: { remotes?: { url?: string }[] }): string {
   const urls = (entry.remotes ?? []).map((remote) => remote.url).filter((url): url is string => typeof url === 'string');
   return urls.length > 0 ? ` at ${urls.join(', ')}` : '';
@@ -45,7 +39,7 @@ export function eventsForPass(pass: PassReport): ObjectEvent[] {
   };
   for (const outcome of pass.outcomes) {
     const { write } = outcome;
-    const sources = write.kind === 'retire' ? write.sources : sourcesOfEntry(write.entry);
+    const sources = write.kind === 'retire' ? write.sources : sourcesOf(write.entry);
     const subject = `${write.name} ${write.version}`;
     if (outcome.result === 'written') {
       if (write.kind === 'retire') add(sources, { type: 'Normal', reason: 'EndpointRetired', action: 'Retire', note: `retired ${subject} (${write.reason})` });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decideLease, microTime, releasedSpec } from '../../../src/leader-election/lease-rules.ts';
+import { microTime } from '../../../src/kubernetes/micro-time.ts';
+import { decideLease, releasedSpec } from '../../../src/leader-election/lease-rules.ts';
 
 const NOW = Date.parse('2027-01-01T00:00:00Z');
 const DURATION = 15_000;
