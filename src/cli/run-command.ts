@@ -5,10 +5,10 @@
 // Ready when the caches have synced and, on the leader, the first publishing pass is done.
 
 import { type Command } from 'commander';
-import { Registry } from 'prom-client';
 import { ClusterCache } from '../kubernetes/cluster-cache.ts';
 import type { LeaderWork } from '../leader-election/elector.ts';
 import { createLogger } from '../observability/logger.ts';
+import { createAdmissionMetrics } from '../observability/metrics.ts';
 import { registerRuntimeMetrics } from '../observability/runtime-metrics.ts';
 import type { RunningPublisher } from '../publisher/publisher.ts';
 import { addCertificateOptions, validateCertificateFlags, type CertificateFlags } from './certificate-options.ts';
@@ -43,7 +43,8 @@ export function registerRunCommand(program: Command): void {
     const terminated = untilTerminated(logger);
     const cache = new ClusterCache({ kubeconfigPath: flags.kubeconfig, logger: logger.child({ component: 'cluster-cache' }) });
     cache.start();
-    const metricsRegistry = deferred<Registry>();
+    // One /metrics for both halves: the webhook serves the registry the publisher adds to.
+    const metrics = createAdmissionMetrics({ processMetrics: true });
     let publisher: RunningPublisher | undefined;
 
     // The leader's work: certificates at once (the webhooks wait for them), publishing once
@@ -54,7 +55,7 @@ export function registerRunCommand(program: Command): void {
       // Every write asks the elector first: a leader whose renewals fail stops writing at the
       // renew deadline even if the loop has not noticed yet.
       const gated = { ...configs, publisher: { ...configs.publisher, mayWrite: () => elector.isLeader() } };
-      const starting = metricsRegistry.promise.then((registry) => startPublisherProcess(gated, logger.child({ component: 'publisher' }), cache, registry));
+      const starting = startPublisherProcess(gated, logger.child({ component: 'publisher' }), cache, metrics.registry);
       // Leadership may end (or the process stop) while the caches are still syncing: do not
       // wait for the start then; whatever starts late is stopped at once.
       const started = await Promise.race([starting, abortedPromise(signal)]).catch(async (error: unknown) => {
@@ -94,15 +95,14 @@ export function registerRunCommand(program: Command): void {
         // A replica that does not lead has nothing to publish: synced caches are enough.
         isReady: () => cache.isSynced() && (!elector.isLeader() || (publisher?.isReady() ?? false)),
         signal: abortOn(terminated),
+        metrics,
       },
     ).catch(async (error: Error) => {
-      metricsRegistry.resolve(new Registry());
       await elector.stop();
       await cache.stop();
       throw new UsageError(error.message);
     });
-    metricsRegistry.resolve(webhook.admission.metrics.registry);
-    registerRuntimeMetrics(webhook.admission.metrics.registry, {
+    registerRuntimeMetrics(metrics.registry, {
       informers: () => cache.status(),
       isLeader: () => elector.isLeader(),
       pendingChanges: () => publisher?.reconciler.pendingChanges,

@@ -3,16 +3,16 @@
 // contract's look-ups come from informer caches of the cluster (in-cluster config or
 // --kubeconfig / KUBECONFIG), or from an empty cluster with --cluster-lookups=off.
 
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { createAdmissionServer, type AdmissionServer, type ContractContextProvider } from '../admission/server.ts';
 import { waitForKeyPair } from '../admission/serving-certificate.ts';
 import { EMPTY_CLUSTER } from '../cluster/lookups.ts';
 import type { ContractOptions } from '../contract/types.ts';
-import { ClusterCache } from '../kubernetes/cluster-cache.ts';
+import { ClusterCache, loadKubeConfig } from '../kubernetes/cluster-cache.ts';
 import { exportIndexProvider } from '../kubernetes/export-index-cache.ts';
 import { createLogger, LOG_LEVELS, type Logger } from '../observability/logger.ts';
-import { createAdmissionMetrics } from '../observability/metrics.ts';
+import { createAdmissionMetrics, type AdmissionMetrics } from '../observability/metrics.ts';
 import type { LeaderWork } from '../leader-election/elector.ts';
 import { addCertificateOptions, certificateControllerFor, validateCertificateFlags, type CertificateFlags } from './certificate-options.ts';
 import { addLeaderElectionOptions, createElector, validateLeaderFlags, type LeaderFlags } from './leader-options.ts';
@@ -46,6 +46,8 @@ export interface WebhookDependencies {
   isReady?: () => boolean;
   /** Aborts a wait for the certificate files (termination). */
   signal?: AbortSignal;
+  /** The metrics /metrics serves; `run` makes them first, so the publisher can add its own. */
+  metrics?: AdmissionMetrics;
 }
 
 /** No other objects are known: the checks against other objects can only warn. */
@@ -127,7 +129,7 @@ export async function startWebhook(config: WebhookConfig, logger: Logger, depend
       keyFile: config.tlsKey,
       contextProvider,
       logger,
-      metrics: createAdmissionMetrics({ processMetrics: true }),
+      metrics: dependencies.metrics ?? createAdmissionMetrics({ processMetrics: true }),
       isReady,
     });
     await admission.listen();
@@ -215,7 +217,9 @@ export function registerWebhookCommand(program: Command, dependencies: WebhookDe
     const terminated = untilTerminated(logger);
     // Only the certificate controller needs a leader here; in external mode nobody leads.
     const failed = deferred<Error>();
-    const kubeConfig = () => loadKubeConfig(flags.kubeconfig);
+    // Loaded on first use (the elector and the controller share it), not in external mode.
+    let loaded: KubeConfig | undefined;
+    const kubeConfig = () => (loaded ??= loadKubeConfig(flags.kubeconfig));
     const elector = flags.certificateMode === 'self-managed' ? createElector(flags, kubeConfig, logger, certificateWork(flags, kubeConfig, logger), failed.resolve) : undefined;
     elector?.start();
     // Start-up failures are configuration problems (certificate files, port): exit 2 with the sentence.
@@ -245,13 +249,3 @@ export function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => voi
   return { promise, resolve };
 }
 
-/** One KubeConfig per process: --kubeconfig, else KUBECONFIG, ~/.kube/config, in-cluster. */
-let loadedKubeConfig: KubeConfig | undefined;
-export function loadKubeConfig(path: string | undefined): KubeConfig {
-  if (loadedKubeConfig) return loadedKubeConfig;
-  const kubeConfig = new KubeConfig();
-  if (path) kubeConfig.loadFromFile(path);
-  else kubeConfig.loadFromDefault();
-  loadedKubeConfig = kubeConfig;
-  return kubeConfig;
-}

@@ -303,7 +303,8 @@ function validateSettings(settings: CacheSettings, kinds: readonly WatchedKind[]
   }
 }
 
-function loadKubeConfig(path: string | undefined): KubeConfig {
+/** --kubeconfig, else KUBECONFIG, ~/.kube/config, then the in-cluster service account. */
+export function loadKubeConfig(path: string | undefined): KubeConfig {
   const kubeConfig = new KubeConfig();
   if (path) kubeConfig.loadFromFile(path);
   else kubeConfig.loadFromDefault();
