@@ -70,6 +70,9 @@ export interface JSONPatchOperation {
   value: string;
 }
 
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]+/g;
+
 /** The API server keeps warnings short ("Limit warnings to 120 characters if possible"). */
 export const WARNING_LIMIT = 120;
 
@@ -188,7 +191,7 @@ export function objectUnderReview(request: AdmissionRequest): KubeObject {
  * (kubectl prints warnings next to the object they belong to), and only then is it cut.
  */
 export function shortWarning(message: string, objectPrefix = ''): string {
-  let text = message.replace(/[\u0000-\u001f\u007f]+/g, ' ');
+  let text = CONTROL_CHARACTER.test(message) ? message.replace(CONTROL_CHARACTERS, ' ') : message;
   if (text.length <= WARNING_LIMIT) return text;
   text = text.replace(': annotation toolhive.stacklok.dev/', ': ');
   if (text.length > WARNING_LIMIT && objectPrefix && text.startsWith(objectPrefix)) text = text.slice(objectPrefix.length);

@@ -5,11 +5,11 @@
 import { isHTTPRoute, isMCPResource } from '../kubernetes/kinds.ts';
 import { namespaceOf, type KubeObject } from '../kubernetes/objects.ts';
 import { closestKnownKey } from './did-you-mean.ts';
-import { ANNOTATION_PREFIX, isContractKey, isKnownShortKey, isRegistryAnnotated, KEY_SCOPES, type ShortKey } from './keys.ts';
+import { ANNOTATION_PREFIX, isContractKey, isRegistryAnnotated, KEY_SCOPES, knownShortKeyOf, type ShortKey } from './keys.ts';
 import { annotationFinding, displayKey, objectFinding } from './messages.ts';
 import { referentialFindings } from './referential.ts';
 import type { ContractContext, ContractOptions, Judgement } from './types.ts';
-import { VALUE_RULES } from './value-rules.ts';
+import { judgeValue } from './value-rules.ts';
 
 export const MAX_VALUE_BYTES = 8192;
 
@@ -52,8 +52,8 @@ export function judgeAnnotations(object: KubeObject, options: ContractOptions): 
   const { defaultNamespace } = options;
   const valueContext = { owningNamespace: namespaceOf(object, defaultNamespace), namePrefix: options.namePrefix };
   for (const [key, raw] of Object.entries(annotations)) {
-    if (!isContractKey(key)) continue;
-    const shortKey = key.slice(ANNOTATION_PREFIX.length);
+    const known = knownShortKeyOf(key);
+    if (known === undefined && !isContractKey(key)) continue;
     // Kubernetes stores only strings; a raw AdmissionReview or a manifest can hold anything.
     if (typeof raw !== 'string') {
       judgement.errors.push(objectFinding(object, defaultNamespace, key, `annotation ${displayKey(key)}: is ${nonStringKind(raw)}, not a string (quote the value)`));
@@ -66,24 +66,23 @@ export function judgeAnnotations(object: KubeObject, options: ContractOptions): 
       judgement.errors.push(annotationFinding(object, defaultNamespace, key, value, `is ${bytes} bytes long, at most ${MAX_VALUE_BYTES} are allowed`));
       continue;
     }
-    if (!isKnownShortKey(shortKey)) {
-      const hint = closestKnownKey(shortKey);
+    if (known === undefined) {
+      const hint = closestKnownKey(key.slice(ANNOTATION_PREFIX.length));
       const rule = `is not a known registry annotation${hint ? `; did you mean ${hint}?` : ''}`;
       judgement.errors.push(annotationFinding(object, defaultNamespace, key, value, rule));
       continue;
     }
+    const shortKey = known;
     const keyScope = KEY_SCOPES[shortKey];
     if (keyScope !== 'both' && keyScope !== objectScope) {
       judgement.errors.push(annotationFinding(object, defaultNamespace, key, value, WRONG_KIND_RULE[shortKey]));
       continue;
     }
-    const rule = VALUE_RULES[shortKey];
-    const normalized = rule.normalize(value);
+    const { normalized, outcome } = judgeValue(shortKey, value, valueContext);
     if (normalized !== value) {
       judgement.normalized[key] = normalized;
       judgement.annotations[key] = normalized;
     }
-    const outcome = rule.check(normalized, valueContext);
     for (const error of outcome.errors) judgement.errors.push(annotationFinding(object, defaultNamespace, key, normalized, error));
     for (const warning of outcome.warnings) judgement.warnings.push(annotationFinding(object, defaultNamespace, key, normalized, warning));
   }

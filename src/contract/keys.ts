@@ -32,12 +32,22 @@ export const SHORT_KEYS = Object.keys(KEY_SCOPES) as ShortKey[];
 /** Keys outside the `registry-` family that still make an object registry-annotated. */
 const OTHER_CONTRACT_KEYS: ReadonlySet<string> = new Set(['tools', 'tool-definitions', 'authz-claims']);
 
+// Built once: a key concatenated per call is a new string that every property look-up
+// must flatten and hash again (measurable on the webhook's hot path).
+const FULL_KEYS = new Map<ShortKey, string>(SHORT_KEYS.map((key) => [key, ANNOTATION_PREFIX + key]));
+const SHORT_KEY_OF = new Map<string, ShortKey>(SHORT_KEYS.map((key) => [ANNOTATION_PREFIX + key, key]));
+
 export function fullKey(key: ShortKey): string {
-  return ANNOTATION_PREFIX + key;
+  return FULL_KEYS.get(key) ?? ANNOTATION_PREFIX + key;
 }
 
 export function isKnownShortKey(key: string): key is ShortKey {
   return Object.hasOwn(KEY_SCOPES, key);
+}
+
+/** The short key of a known contract annotation key (`toolhive.stacklok.dev/registry-tier` → `registry-tier`), else undefined. */
+export function knownShortKeyOf(annotationKey: string): ShortKey | undefined {
+  return SHORT_KEY_OF.get(annotationKey);
 }
 
 /** Is this annotation key part of the contract's namespace (known or a `registry-` typo)? */

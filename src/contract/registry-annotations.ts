@@ -3,7 +3,7 @@
 // as absent (the planner skips such objects before it gets here anyway).
 
 import { fullKey, type ShortKey } from './keys.ts';
-import { splitList, TIERS, TRANSPORTS, VALUE_RULES } from './value-rules.ts';
+import { judgeValue, splitList, TIERS, TRANSPORTS, VALUE_RULES } from './value-rules.ts';
 
 export interface RegistryAnnotations {
   export?: boolean;
@@ -56,8 +56,8 @@ function deepFreeze<T>(value: T): T {
 function validValue(source: Record<string, string>, key: ShortKey): string | undefined {
   const raw: unknown = Object.hasOwn(source, fullKey(key)) ? source[fullKey(key)] : undefined;
   if (typeof raw !== 'string') return undefined;
-  const value = VALUE_RULES[key].normalize(raw);
-  return VALUE_RULES[key].check(value, READ_CONTEXT).errors.length === 0 ? value : undefined;
+  const { normalized, outcome } = judgeValue(key, raw, READ_CONTEXT);
+  return outcome.errors.length === 0 ? normalized : undefined;
 }
 
 /**

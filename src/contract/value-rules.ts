@@ -31,13 +31,16 @@ const trimLower = (value: string): string => value.trim().toLowerCase();
 
 /** Split, trim, drop empty items and duplicates (first one kept), join with `,`. */
 export function normalizeList(value: string, lowercase: boolean): string {
-  // One pass, no intermediate arrays: a Set keeps the first of each item, in order.
+  // One pass: a Set keeps the first of each item, in order. Most values are normalized
+  // already (the mutating webhook ran first); they come back as they are, without a join.
   const items = new Set<string>();
+  let changed = false;
   for (const part of value.split(',')) {
     const item = lowercase ? part.trim().toLowerCase() : part.trim();
+    if (item === '' || items.has(item) || item !== part) changed = true;
     if (item !== '') items.add(item);
   }
-  return [...items].join(',');
+  return changed ? [...items].join(',') : value;
 }
 
 export function splitList(value: string): string[] {
@@ -232,3 +235,41 @@ export const VALUE_RULES: Record<ShortKey, ValueRule> = {
   'tool-definitions': { normalize: (v) => v, check: checkToolDefinitions },
   'authz-claims': { normalize: (v) => v, check: checkAuthzClaims },
 };
+
+/** A value after its rule: the normalized text and what the rule said of it. */
+export interface JudgedValue {
+  normalized: string;
+  outcome: RuleOutcome;
+}
+
+// The same values come back again and again: /mutate then /validate of one write, the
+// API server's retries, GitOps tools re-applying unchanged objects, and every check that
+// reads a name again. Rules are pure, so their answers are kept for short values (whose memo
+// key costs less than the rule), a bounded number of them, dropped all at once when full.
+const MEMO_VALUE_LIMIT = 512;
+const MEMO_ENTRIES = 4096;
+const memo = new Map<string, JudgedValue>();
+
+function freezeOutcome(outcome: RuleOutcome): RuleOutcome {
+  if (outcome === OK) return OK;
+  return Object.freeze({ errors: Object.freeze(outcome.errors) as string[], warnings: Object.freeze(outcome.warnings) as string[] });
+}
+
+/** Normalize a raw value and check it with its key's rule; the answer is shared and frozen. */
+export function judgeValue(key: ShortKey, raw: string, context: ValueContext): JudgedValue {
+  const rule = VALUE_RULES[key];
+  if (raw.length > MEMO_VALUE_LIMIT) {
+    const normalized = rule.normalize(raw);
+    return { normalized, outcome: rule.check(normalized, context) };
+  }
+  // Only the name rule looks at the context.
+  const memoKey = key === 'registry-name' ? `${key}\u0000${context.owningNamespace}\u0000${context.namePrefix}\u0000${raw}` : `${key}\u0000${raw}`;
+  let judged = memo.get(memoKey);
+  if (judged === undefined) {
+    const normalized = rule.normalize(raw);
+    judged = Object.freeze({ normalized, outcome: freezeOutcome(rule.check(normalized, context)) });
+    if (memo.size >= MEMO_ENTRIES) memo.clear();
+    memo.set(memoKey, judged);
+  }
+  return judged;
+}
