@@ -248,7 +248,20 @@ export interface JudgedValue {
 // key costs less than the rule), a bounded number of them, dropped all at once when full.
 const MEMO_VALUE_LIMIT = 512;
 const MEMO_ENTRIES = 4096;
-const memo = new Map<string, JudgedValue>();
+// One map per key (and per context for the name rule), keyed by the raw value itself: a
+// key built by concatenation would be copied and hashed on every call.
+const memo = new Map<string, Map<string, JudgedValue>>();
+let memoEntries = 0;
+
+function memoFor(key: ShortKey, context: ValueContext): Map<string, JudgedValue> {
+  const scope = key === 'registry-name' ? `${key}\u0000${context.owningNamespace}\u0000${context.namePrefix}` : key;
+  let values = memo.get(scope);
+  if (values === undefined) {
+    values = new Map();
+    memo.set(scope, values);
+  }
+  return values;
+}
 
 function freezeOutcome(outcome: RuleOutcome): RuleOutcome {
   if (outcome === OK) return OK;
@@ -262,14 +275,16 @@ export function judgeValue(key: ShortKey, raw: string, context: ValueContext): J
     const normalized = rule.normalize(raw);
     return { normalized, outcome: rule.check(normalized, context) };
   }
-  // Only the name rule looks at the context.
-  const memoKey = key === 'registry-name' ? `${key}\u0000${context.owningNamespace}\u0000${context.namePrefix}\u0000${raw}` : `${key}\u0000${raw}`;
-  let judged = memo.get(memoKey);
+  let judged = memoFor(key, context).get(raw);
   if (judged === undefined) {
     const normalized = rule.normalize(raw);
     judged = Object.freeze({ normalized, outcome: freezeOutcome(rule.check(normalized, context)) });
-    if (memo.size >= MEMO_ENTRIES) memo.clear();
-    memo.set(memoKey, judged);
+    if (memoEntries >= MEMO_ENTRIES) {
+      memo.clear();
+      memoEntries = 0;
+    }
+    memoFor(key, context).set(raw, judged);
+    memoEntries++;
   }
   return judged;
 }
