@@ -6,6 +6,7 @@
 //   npm run bench:webhook                          10 s per run
 //   BENCH_SECONDS=3 BENCH_CONCURRENCY=16 BENCH_TARGETS=floor,validate npm run bench:webhook
 //   BENCH_COMPARE=../other-checkout npm run bench:webhook   also that checkout's webhook, in the same run
+//   BENCH_CPU_PROF=/tmp/profiles npm run bench:webhook       a V8 CPU profile per webhook server (open in Chrome DevTools)
 // Each run is cut into BENCH_SLICES slices (default 5) taken round-robin over the servers, so
 // load from elsewhere on the machine falls on all of them alike.
 // Goal (2 cores): at concurrency 16, >= 0.8 of the floor's requests/s and p99 < 5 ms.
@@ -29,6 +30,8 @@ const CONCURRENCIES = (process.env.BENCH_CONCURRENCY ?? '1,16,64').split(',').ma
 // first 5 s of /validate load, none after 10 s) while its numbers were taken.
 const WARMUP_REQUESTS = Number(process.env.BENCH_WARMUP_REQUESTS ?? 40_000);
 const GOAL = { concurrency: 16, ratio: 0.8, p99Ms: 5 };
+// The profiler costs the servers it runs in, so figures taken with it compare only among themselves.
+const CPU_PROFILE_DIR = process.env.BENCH_CPU_PROF ? resolve(process.env.BENCH_CPU_PROF) : undefined;
 
 const CHILD = fileURLToPath(new URL('./admission-server.child.ts', import.meta.url));
 const FIXTURE = fileURLToPath(new URL('../test/fixtures/admission/httproute-create-allowed.json', import.meta.url));
@@ -80,7 +83,8 @@ interface Row {
 
 async function startChild(target: Target, certFile: string, keyFile: string): Promise<{ child: ChildProcess; port: number }> {
   const { mode } = target;
-  const child = spawn(process.execPath, [target.child ?? CHILD, mode, certFile, keyFile], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const profile = CPU_PROFILE_DIR && mode === 'webhook' ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROFILE_DIR, '--cpu-prof-name', `${target.name.replace(/[^a-z0-9]+/gi, '-')}.cpuprofile`] : [];
+  const child = spawn(process.execPath, [...profile, target.child ?? CHILD, mode, certFile, keyFile], { stdio: ['ignore', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout! });
   const port = await new Promise<number>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`${mode} server exited with ${code} before listening`)));
@@ -259,6 +263,7 @@ async function main(): Promise<number> {
       console.log(`goal at c=${GOAL.concurrency} (>= ${GOAL.ratio} of floor, p99 < ${GOAL.p99Ms} ms): ${row.target} ${met ? 'met' : 'MISSED'} (${ratio.toFixed(2)}, ${row.p99Ms.toFixed(2)} ms)`);
     }
     if (failed) console.log('some requests failed: see the failures column');
+    if (CPU_PROFILE_DIR) console.log(`CPU profiles of the webhook servers in ${CPU_PROFILE_DIR}`);
     return failed ? 1 : 0;
   } finally {
     await rm(dir, { recursive: true, force: true });
