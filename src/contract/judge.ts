@@ -52,8 +52,8 @@ export function judgeAnnotations(object: KubeObject, options: ContractOptions): 
   const { defaultNamespace } = options;
   const valueContext = { owningNamespace: namespaceOf(object, defaultNamespace), namePrefix: options.namePrefix };
   for (const [key, raw] of Object.entries(annotations)) {
-    const known = knownShortKeyOf(key);
-    if (known === undefined && !isContractKey(key)) continue;
+    const shortKey = knownShortKeyOf(key);
+    if (shortKey === undefined && !isContractKey(key)) continue;
     // Kubernetes stores only strings; a raw AdmissionReview or a manifest can hold anything.
     if (typeof raw !== 'string') {
       judgement.errors.push(objectFinding(object, defaultNamespace, key, `annotation ${displayKey(key)}: is ${nonStringKind(raw)}, not a string (quote the value)`));
@@ -66,13 +66,12 @@ export function judgeAnnotations(object: KubeObject, options: ContractOptions): 
       judgement.errors.push(annotationFinding(object, defaultNamespace, key, value, `is ${bytes} bytes long, at most ${MAX_VALUE_BYTES} are allowed`));
       continue;
     }
-    if (known === undefined) {
+    if (shortKey === undefined) {
       const hint = closestKnownKey(key.slice(ANNOTATION_PREFIX.length));
       const rule = `is not a known registry annotation${hint ? `; did you mean ${hint}?` : ''}`;
       judgement.errors.push(annotationFinding(object, defaultNamespace, key, value, rule));
       continue;
     }
-    const shortKey = known;
     const keyScope = KEY_SCOPES[shortKey];
     if (keyScope !== 'both' && keyScope !== objectScope) {
       judgement.errors.push(annotationFinding(object, defaultNamespace, key, value, WRONG_KIND_RULE[shortKey]));

@@ -34,15 +34,11 @@ const OTHER_CONTRACT_KEYS: ReadonlySet<string> = new Set(['tools', 'tool-definit
 
 // Built once: a key concatenated per call is a new string that every property look-up
 // must flatten and hash again (measurable on the webhook's hot path).
-const FULL_KEYS = new Map<ShortKey, string>(SHORT_KEYS.map((key) => [key, ANNOTATION_PREFIX + key]));
-const SHORT_KEY_OF = new Map<string, ShortKey>(SHORT_KEYS.map((key) => [ANNOTATION_PREFIX + key, key]));
+const FULL_KEYS = Object.fromEntries(SHORT_KEYS.map((key) => [key, ANNOTATION_PREFIX + key])) as Record<ShortKey, string>;
+const SHORT_KEY_OF = new Map<string, ShortKey>(SHORT_KEYS.map((key) => [FULL_KEYS[key], key]));
 
 export function fullKey(key: ShortKey): string {
-  return FULL_KEYS.get(key) ?? ANNOTATION_PREFIX + key;
-}
-
-export function isKnownShortKey(key: string): key is ShortKey {
-  return Object.hasOwn(KEY_SCOPES, key);
+  return FULL_KEYS[key];
 }
 
 /** The short key of a known contract annotation key (`toolhive.stacklok.dev/registry-tier` → `registry-tier`), else undefined. */

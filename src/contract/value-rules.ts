@@ -268,22 +268,25 @@ function freezeOutcome(outcome: RuleOutcome): RuleOutcome {
   return Object.freeze({ errors: Object.freeze(outcome.errors) as string[], warnings: Object.freeze(outcome.warnings) as string[] });
 }
 
-/** Normalize a raw value and check it with its key's rule; the answer is shared and frozen. */
-export function judgeValue(key: ShortKey, raw: string, context: ValueContext): JudgedValue {
+function applyRule(key: ShortKey, raw: string, context: ValueContext): JudgedValue {
   const rule = VALUE_RULES[key];
-  if (raw.length > MEMO_VALUE_LIMIT) {
-    const normalized = rule.normalize(raw);
-    return { normalized, outcome: rule.check(normalized, context) };
-  }
-  let judged = memoFor(key, context).get(raw);
+  const normalized = rule.normalize(raw);
+  return Object.freeze({ normalized, outcome: freezeOutcome(rule.check(normalized, context)) });
+}
+
+/** Normalize a raw value and check it with its key's rule; the answer is frozen, and shared for short values. */
+export function judgeValue(key: ShortKey, raw: string, context: ValueContext): JudgedValue {
+  if (raw.length > MEMO_VALUE_LIMIT) return applyRule(key, raw, context);
+  let values = memoFor(key, context);
+  let judged = values.get(raw);
   if (judged === undefined) {
-    const normalized = rule.normalize(raw);
-    judged = Object.freeze({ normalized, outcome: freezeOutcome(rule.check(normalized, context)) });
+    judged = applyRule(key, raw, context);
     if (memoEntries >= MEMO_ENTRIES) {
       memo.clear();
       memoEntries = 0;
+      values = memoFor(key, context);
     }
-    memoFor(key, context).set(raw, judged);
+    values.set(raw, judged);
     memoEntries++;
   }
   return judged;
