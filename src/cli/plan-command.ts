@@ -30,9 +30,11 @@ export function formatPlanText(result: PlanResult): string {
     if (entry.title !== undefined) lines.push(`  title: ${entry.title}`);
     for (const remote of entry.remotes) lines.push(`  remote: ${remote.type} ${remote.url}`);
   }
+  // Planned, but not published until one of its MCP resources is ready (publishing.md §4).
+  for (const pending of result.pending) lines.push(`PENDING ${pending.name}: ${pending.reason}`);
   for (const skip of result.skipped) lines.push(`SKIPPED ${skip.kind} ${skip.namespace}/${skip.name}: ${skip.reason}`);
   for (const warning of result.warnings) lines.push(`WARNING ${warning.kind} ${warning.namespace}/${warning.name}: ${warning.message}`);
-  lines.push(`${result.entries.length} entr${result.entries.length === 1 ? 'y' : 'ies'}, ${result.skipped.length} skipped, ${result.warnings.length} warning(s)`);
+  lines.push(`${result.entries.length} entr${result.entries.length === 1 ? 'y' : 'ies'}, ${result.pending.length} pending, ${result.skipped.length} skipped, ${result.warnings.length} warning(s)`);
   return `${lines.join('\n')}\n`;
 }
 

@@ -11,6 +11,7 @@ import { UsageError } from './options.ts';
 import { registerCertsCommand } from './certs-command.ts';
 import { registerDiffCommand } from './diff-command.ts';
 import { registerPlanCommand } from './plan-command.ts';
+import { registerPruneCommand } from './prune-command.ts';
 import { registerPublisherCommand } from './publisher-command.ts';
 import { registerRunCommand } from './run-command.ts';
 import { registerValidateCommand } from './validate-command.ts';
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerRunCommand(program);
   registerCertsCommand(program);
   registerDiffCommand(program);
+  registerPruneCommand(program);
   return program;
 }
 

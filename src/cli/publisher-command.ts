@@ -12,6 +12,9 @@ import { startPublisher, type PublisherConfig, type RunningPublisher } from '../
 import { createRegistryClient, type RegistryConfig } from '../registry/index.ts';
 import { parseDuration } from './durations.ts';
 import { collect, namePrefixOption, UsageError } from './options.ts';
+import { addPublishingOptions, installationFrom, publishingSettingsFrom, type PublishingFlags } from './publishing-options.ts';
+import { resolveInstallNamespace } from './install-namespace.ts';
+import type { InstallationObject } from '../publisher/pass-events.ts';
 import { addRegistryOptions, registryConfigFrom, type RegistryFlags } from './registry-options.ts';
 import type { Elector } from '../leader-election/elector.ts';
 import { addLeaderElectionOptions, createElector, validateLeaderFlags, type LeaderFlags } from './leader-options.ts';
@@ -21,7 +24,7 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 export const DEFAULT_PUBLISHER_PORT = 8080;
 export const DEFAULT_RESYNC_INTERVAL = '5m';
 
-export interface PublisherFlags extends RegistryFlags {
+export interface PublisherFlags extends RegistryFlags, PublishingFlags {
   owner?: string;
   namePrefix: string;
   namespace?: string[];
@@ -39,7 +42,7 @@ function parseResync(value: string): number {
 
 /** The publisher's own options (shared with `run`). */
 export function addPublisherOptions(command: Command): Command {
-  return addRegistryOptions(command)
+  return addPublishingOptions(addRegistryOptions(command))
     .addOption(new Option('--owner <id>', 'owner ID in the ownership record (default: the UID of the kube-system Namespace)').env('MCP_REGISTRY_EXPORT_OWNER'))
     .addOption(namePrefixOption())
     .addOption(new Option('--namespace <namespace>', 'export only from this namespace; repeatable (default: all)').argParser(collect).env('MCP_REGISTRY_EXPORT_NAMESPACE'))
@@ -54,13 +57,17 @@ export function addPublisherOptions(command: Command): Command {
     .addOption(logLevelOption());
 }
 
-export function publisherConfigFrom(flags: PublisherFlags): { publisher: PublisherConfig; registry: RegistryConfig } {
+export function publisherConfigFrom(flags: PublisherFlags & { installNamespace?: string | undefined; leaseName?: string | undefined }): { publisher: PublisherConfig; registry: RegistryConfig } {
   const registry = registryConfigFrom(flags);
   const namespaces = (flags.namespace ?? []).flatMap((ns) => ns.split(',')).map((ns) => ns.trim()).filter(Boolean);
+  const { namespaces: _namespaces, ...rules } = publishingSettingsFrom(flags, namespaces);
   return {
     registry,
     publisher: {
       ...(flags.owner ? { owner: flags.owner } : {}),
+      installation: installationFrom(flags),
+      rules,
+      installationObject: installationObject(flags),
       namePrefix: flags.namePrefix,
       flavor: registry.flavor,
       namespaces,
@@ -68,6 +75,14 @@ export function publisherConfigFrom(flags: PublisherFlags): { publisher: Publish
       dryRun: flags.dryRun === true,
     },
   };
+}
+
+/** Events about the installation (the mass-retire guard) regard its Pod, else its Lease. */
+function installationObject(flags: { installNamespace?: string | undefined; leaseName?: string | undefined }): InstallationObject {
+  const namespace = resolveInstallNamespace(flags.installNamespace);
+  const pod = process.env['POD_NAME'];
+  if (pod) return { apiVersion: 'v1', kind: 'Pod', namespace, name: pod };
+  return { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', namespace, name: flags.leaseName || 'mcp-registry-export' };
 }
 
 export interface PublisherProcess {
@@ -116,7 +131,7 @@ export function registerPublisherCommand(program: Command): void {
       const configs = publisherConfigFrom(flags);
       const logger = createLogger({ level: flags.logLevel, name: 'publisher' });
       const terminated = untilTerminated(logger);
-      const cache = new ClusterCache({ kubeconfigPath: flags.kubeconfig, logger: logger.child({ component: 'cluster-cache' }) });
+      const cache = new ClusterCache({ kubeconfigPath: flags.kubeconfig, absentGraceMs: flags.holdGrace, logger: logger.child({ component: 'cluster-cache' }) });
       const metrics = new Registry();
       collectDefaultMetrics({ register: metrics, prefix: 'mcp_registry_export_' });
       let publisher: RunningPublisher | undefined;

@@ -41,7 +41,7 @@ export function registerRunCommand(program: Command): void {
     const configs = publisherConfigFrom(flags);
     const logger = createLogger({ level: flags.logLevel, name: 'run' });
     const terminated = untilTerminated(logger);
-    const cache = new ClusterCache({ kubeconfigPath: flags.kubeconfig, logger: logger.child({ component: 'cluster-cache' }) });
+    const cache = new ClusterCache({ kubeconfigPath: flags.kubeconfig, absentGraceMs: flags.holdGrace, logger: logger.child({ component: 'cluster-cache' }) });
     cache.start();
     // One /metrics for both halves: the webhook serves the registry the publisher adds to.
     const metrics = createAdmissionMetrics({ processMetrics: true });

@@ -2,15 +2,20 @@
 // registry match the plan (cli.md `diff`; discovery.md section 7). Pure.
 //
 // Ownership decides what may be touched, as external-dns' owner ID does: a name is ours
-// when its newest version carries our ownership record; names of other owners (or of
-// none) are never written, and a planned name that another owner holds is a conflict.
+// when its newest version carries our ownership record (identity.ts: our owner and our
+// installation); names of other owners, other installations (or of none) are never
+// written, and a planned name that another writer holds is a conflict.
 //
 // For a name that is ours:
 //   - planned, nothing active, or the active version's content (or base) differs: `update`
 //     (a new version, version-scheme.ts), then the older active versions are retired, so
 //     a client sees one current version;
-//   - planned and the same: nothing (a restart with nothing changed writes nothing);
+//   - planned and the same: nothing (a restart with nothing changed writes nothing), or
+//     `activate` when the version clients see is deprecated (a server ready again);
+//     "the same" also when the registry's copy differs but carries the digest of exactly
+//     what is planned (the registry dropped or normalized a field: `altered`);
 //   - not planned: `retire` every version that is not deleted yet.
+// Whether a write may go out now (holds, policy, the retire guard) is ../publishing-rules/.
 // A planned name the registry does not know: `publish`.
 //
 // Order. The registry lets a remote URL belong to one name only (among versions that are
@@ -19,15 +24,18 @@
 // Other retires of superseded versions follow their name's new version, so an entry is
 // never missing while it changes.
 
-import type { OwnedSource } from '../planner/ownership.ts';
+import { ownerOf, sourcesOf, type OwnedSource } from '../planner/ownership.ts';
 import type { ServerEntry } from '../planner/server-entry.ts';
 import { OWNERSHIP_KEY, PUBLISHER_PROVIDED_KEY } from '../planner/server-entry.ts';
-import type { RegistryServer, RegistryVersion } from '../registry/client.ts';
-import { changedFields, contentKey } from './content.ts';
+import type { RegistryVersion } from '../registry/client.ts';
+import { changedFields, comparableKey, contentDigest, recordedDigest } from './content.ts';
+import { asIdentity, conflictReason, standingOf, type Identity } from './identity.ts';
 import { compareRegistryVersions } from './registry-order.ts';
 import { nextVersion, revisionOf } from './version-scheme.ts';
 
-export type WriteKind = 'publish' | 'update' | 'retire';
+export { ownerOf, sourcesOf };
+
+export type WriteKind = 'publish' | 'update' | 'retire' | 'activate' | 'deprecate';
 
 interface WriteBase {
   /** Position in `writes`; `after` refers to these. */
@@ -58,9 +66,30 @@ export interface RetireWrite extends WriteBase {
   kind: 'retire';
   /** The objects the retired version was made from (its ownership record), for Events. */
   sources: OwnedSource[];
+  /** The name whose new version supersedes this one; undefined: the name itself goes away. */
+  supersededBy?: string;
 }
 
-export type Write = PublishWrite | RetireWrite;
+/** A status change of one version, never a new version: `activate` a deprecated one, `deprecate` an active one. */
+export interface StatusWrite extends WriteBase {
+  kind: 'activate' | 'deprecate';
+  /** The objects the version was made from (its ownership record), for Events. */
+  sources: OwnedSource[];
+  /** The registry's statusMessage (upstream v0.1), when there is something to say. */
+  message?: string;
+}
+
+export type Write = PublishWrite | RetireWrite | StatusWrite;
+
+/** A name this installation holds in the registry, for the publishing rules. */
+export interface OwnedName {
+  name: string;
+  /** The version clients see (the registry's latest among those not deleted); undefined: none active. */
+  current: RegistryVersion | undefined;
+  /** The objects its ownership record names (of the current version, else of the newest). */
+  sources: OwnedSource[];
+  planned: boolean;
+}
 
 export interface Conflict {
   name: string;
@@ -74,23 +103,10 @@ export interface DiffResult {
   conflicts: Conflict[];
   /** Planned names that are ours and already current. */
   unchanged: string[];
-}
-
-/** The objects named by a registry document's ownership record. */
-export function sourcesOf(server: Pick<RegistryServer, '_meta'>): OwnedSource[] {
-  const provided = server._meta?.[PUBLISHER_PROVIDED_KEY] as Record<string, unknown> | undefined;
-  const sources = (provided?.[OWNERSHIP_KEY] as { sources?: unknown } | undefined)?.sources;
-  if (!Array.isArray(sources)) return [];
-  return sources.filter(
-    (s): s is OwnedSource => typeof s === 'object' && s !== null && typeof s.kind === 'string' && typeof s.namespace === 'string' && typeof s.name === 'string',
-  );
-}
-
-/** The owner ID in a registry document's ownership record, if it has one. */
-export function ownerOf(server: Pick<RegistryServer, '_meta'>): string | undefined {
-  const provided = server._meta?.[PUBLISHER_PROVIDED_KEY] as Record<string, unknown> | undefined;
-  const record = provided?.[OWNERSHIP_KEY] as { owner?: unknown } | undefined;
-  return typeof record?.owner === 'string' ? record.owner : undefined;
+  /** Names whose registry copy differs from what was sent for the same plan (a lossy registry): not republished. */
+  altered: string[];
+  /** Every name this installation holds (planned or not). */
+  owned: OwnedName[];
 }
 
 function newestFirst(versions: readonly RegistryVersion[]): RegistryVersion[] {
@@ -124,7 +140,8 @@ interface NamePlan {
  * `registry` maps each name that was read to all its versions (deleted included); names
  * that were read and have none may be missing or map to [].
  */
-export function diffEntries(planned: readonly ServerEntry[], registry: ReadonlyMap<string, readonly RegistryVersion[]>, owner: string): DiffResult {
+export function diffEntries(planned: readonly ServerEntry[], registry: ReadonlyMap<string, readonly RegistryVersion[]>, who: string | Identity): DiffResult {
+  const identity = asIdentity(who);
   const names = new Map<string, NamePlan>();
   for (const entry of planned) names.set(entry.name, { name: entry.name, planned: entry, versions: [...(registry.get(entry.name) ?? [])] });
   for (const [name, versions] of registry) {
@@ -133,6 +150,9 @@ export function diffEntries(planned: readonly ServerEntry[], registry: ReadonlyM
 
   const conflicts: Conflict[] = [];
   const unchanged: string[] = [];
+  const altered: string[] = [];
+  const owned: OwnedName[] = [];
+  const statusWrites: Omit<StatusWrite, 'id' | 'after'>[] = [];
   const publishes: (Omit<PublishWrite, 'id' | 'after' | 'rerankLatest'> & { ranksFirst: boolean })[] = [];
   /** Versions to retire, with the name whose new version supersedes them (undefined: the name is gone). */
   const retires: { name: string; version: string; urls: string[]; sources: OwnedSource[]; reason: string; supersededBy?: string }[] = [];
@@ -140,26 +160,31 @@ export function diffEntries(planned: readonly ServerEntry[], registry: ReadonlyM
   for (const item of [...names.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
     const { name, planned: entry, versions } = item;
     const newest = newestFirst(versions)[0];
-    if (newest && ownerOf(newest.server) !== owner) {
-      if (entry) {
-        const other = ownerOf(newest.server);
-        conflicts.push({ name, owner: other, reason: other ? `the registry's ${name} belongs to owner ${other}` : `the registry's ${name} has no ownership record (published by someone else)` });
-      }
+    const standing = newest ? standingOf(newest.server, identity) : 'ours';
+    if (newest && standing !== 'ours') {
+      if (entry) conflicts.push({ name, owner: ownerOf(newest.server), reason: conflictReason(name, newest.server, standing) });
       continue;
     }
     const active = versions.filter((v) => v.status !== 'deleted');
+    const current = currentVersion(active);
+    if (newest) owned.push({ name, current, sources: sourcesOf((current ?? newest).server), planned: entry !== undefined });
     if (!entry) {
       for (const version of active) retires.push({ name, version: version.server.version, urls: remoteUrls(version.server), sources: sourcesOf(version.server), reason: 'no longer planned' });
       continue;
     }
-    const current = currentVersion(active);
     const baseVersion = entry.version;
-    const sameContent = current !== undefined && contentKey(current.server) === contentKey(entry);
+    const sameCopy = current !== undefined && comparableKey(current.server) === comparableKey(entry);
+    const sameDigest = current !== undefined && recordedDigest(current.server) === contentDigest(entry);
+    const sameContent = sameCopy || sameDigest;
     const sameBase = current !== undefined && revisionOf(baseVersion, current.server.version) !== undefined;
     if (current && sameContent && sameBase) {
       unchanged.push(name);
+      if (!sameCopy) altered.push(name);
+      if (current.status === 'deprecated') {
+        statusWrites.push({ kind: 'activate', name, version: current.server.version, sources: sourcesOf(current.server), reason: 'deprecated, and planned as it is' });
+      }
       for (const version of active) {
-        if (version !== current) retires.push({ name, version: version.server.version, urls: remoteUrls(version.server), sources: sourcesOf(version.server), reason: `superseded by ${name}@${current.server.version}` });
+        if (version !== current) retires.push({ name, version: version.server.version, urls: remoteUrls(version.server), sources: sourcesOf(version.server), reason: `superseded by ${name}@${current.server.version}`, supersededBy: name });
       }
       continue;
     }
@@ -177,7 +202,7 @@ export function diffEntries(planned: readonly ServerEntry[], registry: ReadonlyM
       name,
       version: next.version,
       reason,
-      entry: { ...entry, version: next.version },
+      entry: withDigest({ ...entry, version: next.version }),
       baseVersion,
       ranksFirst: next.ranksFirst,
     });
@@ -199,7 +224,16 @@ export function diffEntries(planned: readonly ServerEntry[], registry: ReadonlyM
       continue;
     }
     const id = writes.length;
-    writes.push({ id, kind: 'retire', name: retire.name, version: retire.version, sources: retire.sources, reason: `${retire.reason}; frees ${takers.length === 1 ? 'a URL' : 'URLs'} for ${takers.join(', ')}`, after: [] });
+    writes.push({
+      id,
+      kind: 'retire',
+      name: retire.name,
+      version: retire.version,
+      sources: retire.sources,
+      reason: `${retire.reason}; frees ${takers.length === 1 ? 'a URL' : 'URLs'} for ${takers.join(', ')}`,
+      after: [],
+      ...(retire.supersededBy === undefined ? {} : { supersededBy: retire.supersededBy }),
+    });
     for (const taker of takers) blockingRetireIds.set(taker, [...(blockingRetireIds.get(taker) ?? []), id]);
   }
   const publishIds = new Map<string, number>();
@@ -213,7 +247,24 @@ export function diffEntries(planned: readonly ServerEntry[], registry: ReadonlyM
   for (const retire of deferred) {
     const id = writes.length;
     const supersedingId = retire.supersededBy === undefined ? undefined : publishIds.get(retire.supersededBy);
-    writes.push({ id, kind: 'retire', name: retire.name, version: retire.version, sources: retire.sources, reason: retire.reason, after: supersedingId === undefined ? [] : [supersedingId] });
+    writes.push({
+      id,
+      kind: 'retire',
+      name: retire.name,
+      version: retire.version,
+      sources: retire.sources,
+      reason: retire.reason,
+      after: supersedingId === undefined ? [] : [supersedingId],
+      ...(retire.supersededBy === undefined ? {} : { supersededBy: retire.supersededBy }),
+    });
   }
-  return { writes, conflicts, unchanged };
+  for (const status of statusWrites) writes.push({ ...status, id: writes.length, after: [] });
+  return { writes, conflicts, unchanged, altered, owned };
+}
+
+/** The entry with the digest of its content in its ownership record (what the publisher sends). */
+export function withDigest(entry: ServerEntry): ServerEntry {
+  const provided = entry._meta[PUBLISHER_PROVIDED_KEY];
+  const record = { ...provided[OWNERSHIP_KEY], digest: contentDigest(entry) };
+  return { ...entry, _meta: { ...entry._meta, [PUBLISHER_PROVIDED_KEY]: { ...provided, [OWNERSHIP_KEY]: record } } };
 }

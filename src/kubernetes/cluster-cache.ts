@@ -2,7 +2,10 @@
 // answered from supervised informer caches, so a request never waits for the API server
 // (spec/annotations.md, "Checks that look at other objects"). Discovery decides which
 // version of each kind to watch and re-checks every minute, so a CRD installed later is
-// picked up; kinds whose API is not served are empty and do not hold back readiness.
+// picked up; kinds whose API is not served are empty and do not hold back readiness. A
+// kind that was served and is no longer listed keeps its last objects for `absentGraceMs`
+// (a 404 can be a restarting API server), and uncertainKinds() says which kinds' objects
+// cannot be trusted right now, so the publisher holds instead of retiring.
 //
 //   const cache = new ClusterCache({ kubeconfigPath });
 //   cache.start();
@@ -46,6 +49,11 @@ export interface ClusterCacheOptions {
   backoff?: BackoffOptions;
   /** A run that lived this long before failing starts the back-off over (default 60 s). */
   healthyAfterMs?: number;
+  /**
+   * A served kind that discovery stops listing keeps its last objects this long before it
+   * is emptied (default 10 min; 0: at once). Discovery retries with the back-off meanwhile.
+   */
+  absentGraceMs?: number;
   logger?: Logger;
 }
 
@@ -54,6 +62,7 @@ interface CacheSettings {
   discoveryIntervalMs: number;
   requestTimeoutMs: number;
   pageSize: number;
+  absentGraceMs: number;
 }
 
 export const CLUSTER_CACHE_DEFAULTS: Readonly<CacheSettings> = {
@@ -61,6 +70,7 @@ export const CLUSTER_CACHE_DEFAULTS: Readonly<CacheSettings> = {
   discoveryIntervalMs: 60_000,
   requestTimeoutMs: 60_000,
   pageSize: 500,
+  absentGraceMs: 10 * 60_000,
 };
 
 /** waitForSync gave up; names the kinds still missing and why. */
@@ -99,6 +109,9 @@ export class ClusterCache implements ClusterLookups {
   private discovering = false;
   private discoverAgain = false;
   private discoveryError: string | undefined;
+  private startedAt: number | undefined;
+  /** Per kind, the latest discovery round's error (any but 404), for uncertainKinds(). */
+  private discoveryErrors = new Map<string, string>();
 
   constructor(options: ClusterCacheOptions = {}) {
     this.kubeConfig = options.kubeConfig ?? loadKubeConfig(options.kubeconfigPath);
@@ -109,6 +122,7 @@ export class ClusterCache implements ClusterLookups {
       discoveryIntervalMs: options.discoveryIntervalMs ?? CLUSTER_CACHE_DEFAULTS.discoveryIntervalMs,
       requestTimeoutMs: options.requestTimeoutMs ?? CLUSTER_CACHE_DEFAULTS.requestTimeoutMs,
       pageSize: options.pageSize ?? CLUSTER_CACHE_DEFAULTS.pageSize,
+      absentGraceMs: options.absentGraceMs ?? CLUSTER_CACHE_DEFAULTS.absentGraceMs,
     };
     validateSettings(this.settings, this.kinds);
     if (!this.kubeConfig.getCurrentCluster()) {
@@ -130,6 +144,7 @@ export class ClusterCache implements ClusterLookups {
           pageSize: this.settings.pageSize,
           backoff: options.backoff,
           healthyAfterMs: options.healthyAfterMs,
+          absentGraceMs: this.settings.absentGraceMs,
           onSynced: () => this.checkSync(),
           onNotFound: () => this.discoverSoon(),
         }),
@@ -141,6 +156,7 @@ export class ClusterCache implements ClusterLookups {
     if (this.lifetime) return;
     if (this.stopped) throw new Error('a stopped ClusterCache cannot be started again; create a new one');
     this.lifetime = new AbortController();
+    this.startedAt = Date.now();
     this.discoveryBackoff.reset();
     void this.discover();
   }
@@ -178,7 +194,8 @@ export class ClusterCache implements ClusterLookups {
   /**
    * True once discovery has answered for every kind and every served kind has completed its
    * initial list (for /readyz). It stays true across informer restarts: the last complete
-   * snapshot keeps answering while the watch recovers. A kind that becomes served later is
+   * snapshot keeps answering while the watch recovers, and while a kind that discovery
+   * stopped listing is held for the absence grace. A kind that becomes served later is
    * not synced until its first list completes.
    */
   isSynced(): boolean {
@@ -211,6 +228,40 @@ export class ClusterCache implements ClusterLookups {
         ? { ...status, lastError: this.discoveryError }
         : status;
     });
+  }
+
+  /**
+   * Every watched kind whose cached objects cannot be trusted right now, with a one-line
+   * reason: discovery has not answered for it yet or failed for it in its latest round,
+   * its initial list has not completed, its watch failed and nothing has been re-listed
+   * since, or discovery stopped listing it and it is held within the absence grace (e.g.
+   * "API group gateway.networking.k8s.io/v1 not listed by discovery since <ISO time>").
+   * Healthy kinds and kinds that are not served (nothing held) are left out. The publisher
+   * holds, rather than retires, what was built from these kinds.
+   */
+  /**
+   * Kinds no discovery round has listed since start(), while start() is less than the
+   * absence grace ago: a 404 at start can be an API server still starting, so entries
+   * recorded from these kinds are held rather than retired (the publisher's business);
+   * unlike uncertainKinds(), nothing that merely reads such a kind is held.
+   */
+  unservedSinceStart(now = Date.now()): Map<string, string> {
+    const unserved = new Map<string, string>();
+    if (this.startedAt === undefined || now >= this.startedAt + this.settings.absentGraceMs) return unserved;
+    for (const informer of this.informers) {
+      if (informer.status().served === false && !informer.everServed) unserved.set(informer.kind.kind, `not listed by discovery since this process started at ${new Date(this.startedAt).toISOString()}`);
+    }
+    return unserved;
+  }
+
+  uncertainKinds(now = Date.now()): Map<string, string> {
+    const uncertain = new Map<string, string>();
+    for (const informer of this.informers) {
+      const kind = informer.kind.kind;
+      const reason = informer.uncertainty(now, this.discoveryErrors.get(kind));
+      if (reason !== undefined) uncertain.set(kind, reason);
+    }
+    return uncertain;
   }
 
   private pending(): KindStatus[] {
@@ -246,20 +297,29 @@ export class ClusterCache implements ClusterLookups {
     if (!lifetime || this.discovering) return;
     this.discovering = true;
     let nextInMs = this.settings.discoveryIntervalMs;
+    let answered: ReadonlyMap<string, string | null> = new Map();
     try {
       const result = await discoverServedVersions(this.kubeConfig, this.kinds, {
         signal: lifetime.signal,
         timeoutMs: this.settings.requestTimeoutMs,
       });
       if (lifetime.signal.aborted) return;
+      answered = result.served;
       for (const informer of this.informers) {
         const version = result.served.get(informer.kind.kind);
-        if (version !== undefined) informer.serve(version);
+        if (version !== undefined) informer.serve(version, result.unlisted.get(informer.kind.kind));
       }
+      this.discoveryErrors = result.errors;
+      const absent = this.informers.some((informer) => informer.absentUntil !== undefined);
       if (result.errors.size > 0) {
         this.discoveryError = [...new Set(result.errors.values())].join('; ');
         nextInMs = this.discoveryBackoff.next();
         this.logger.warn({ kinds: [...result.errors.keys()], err: this.discoveryError, retryInMs: nextInMs }, 'API discovery failed for some kinds');
+      } else if (absent) {
+        // A kind held as absent may be back in a moment (an API server restarting): look
+        // again with the back-off rather than after the full interval.
+        this.discoveryError = undefined;
+        nextInMs = Math.min(nextInMs, this.discoveryBackoff.next());
       } else {
         this.discoveryError = undefined;
         this.discoveryBackoff.reset();
@@ -267,6 +327,7 @@ export class ClusterCache implements ClusterLookups {
     } catch (error) {
       if (lifetime.signal.aborted) return;
       this.discoveryError = errorMessage(error);
+      this.discoveryErrors = new Map(this.kinds.map((kind) => [kind.kind, this.discoveryError!]));
       nextInMs = this.discoveryBackoff.next();
       this.logger.warn({ err: this.discoveryError, retryInMs: nextInMs }, 'API discovery failed');
     } finally {
@@ -274,6 +335,16 @@ export class ClusterCache implements ClusterLookups {
     }
     if (this.lifetime !== lifetime) return;
     this.checkSync();
+    // Look again as soon as a held kind's grace is over: it is emptied only by a round
+    // that still does not list it. A grace that ran out while this round was answering
+    // means at once; one this round could not answer for is left to the back-off above.
+    const now = Date.now();
+    for (const informer of this.informers) {
+      const until = informer.absentUntil;
+      if (until === undefined) continue;
+      if (until > now) nextInMs = Math.min(nextInMs, until - now);
+      else if (answered.has(informer.kind.kind)) nextInMs = 0;
+    }
     if (this.discoverAgain) {
       this.discoverAgain = false;
       nextInMs = 0;
@@ -294,6 +365,9 @@ function validateSettings(settings: CacheSettings, kinds: readonly WatchedKind[]
   if (!Number.isInteger(settings.pageSize)) throw new RangeError(`ClusterCache option pageSize must be an integer, got ${settings.pageSize}`);
   if (!(settings.relistIntervalMs >= 0)) {
     throw new RangeError(`ClusterCache option relistIntervalMs must be 0 (never) or a positive number, got ${settings.relistIntervalMs}`);
+  }
+  if (!(settings.absentGraceMs >= 0)) {
+    throw new RangeError(`ClusterCache option absentGraceMs must be 0 (no grace) or a positive number, got ${settings.absentGraceMs}`);
   }
   const seen = new Set<string>();
   for (const kind of kinds) {

@@ -180,7 +180,7 @@ export class EventRecorder {
       reason: event.reason,
       type: event.type,
       note: event.note,
-      regarding: { apiVersion: live?.apiVersion ?? DEFAULT_API_VERSIONS.get(kind) ?? 'v1', kind, namespace, name: objectName, ...(uid ? { uid } : {}) },
+      regarding: { apiVersion: live?.apiVersion ?? event.regarding.apiVersion ?? DEFAULT_API_VERSIONS.get(kind) ?? 'v1', kind, namespace, name: objectName, ...(uid ? { uid } : {}) },
     };
   }
 }

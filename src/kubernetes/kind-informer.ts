@@ -7,6 +7,13 @@
 // pending when it stops, and a watch request still connecting, both start a watch after
 // stop(). Each run therefore gives ListWatch a delay that ends on the run's abort signal
 // and a Watch that refuses to start (or aborts at once) once the run is over.
+//
+// A kind that was served and that discovery stops listing is *absent*, not gone: the API
+// server answers 404 for custom resources for a moment after a restart (kubernetes#71218,
+// #115241), and emptying the kind would make the publisher retire everything built from
+// it. The informer stops and the last objects stay until discovery has not listed the
+// kind for the whole `absentGraceMs`; if it is listed again first, a fresh list replaces
+// them (objects deleted meanwhile go away then).
 
 import {
   ADD,
@@ -29,12 +36,23 @@ import { apiVersionFor, collectionPath, describeResource, type WatchedKind } fro
 
 export interface KindStatus {
   kind: string;
-  /** The version being watched; undefined while the kind is not served or not yet discovered. */
+  /**
+   * The version being watched, or whose objects are held while the kind is absent;
+   * undefined while the kind is not served or not yet discovered.
+   */
   version: string | undefined;
-  /** undefined until discovery has answered for this kind. */
+  /** Discovery's latest answer: undefined until it has answered, false while it does not list the kind. */
   served: boolean | undefined;
-  /** The current version's initial list has completed (a not-served kind never syncs). */
+  /**
+   * The current version's initial list has completed; stays true while an absent kind's
+   * last objects are held (a kind never served never syncs).
+   */
   synced: boolean;
+  /**
+   * Milliseconds since the epoch since when discovery has not listed this kind, which was
+   * served: its last objects are held until `absentGraceMs` has passed. undefined otherwise.
+   */
+  absentSince: number | undefined;
   objects: number;
   /** Informer runs started to replace a failed one. */
   restarts: number;
@@ -46,6 +64,8 @@ export interface KindStatus {
   lastEventTime: number | undefined;
   /** Milliseconds since the epoch of the last completed full list. */
   lastSyncTime: number | undefined;
+  /** Milliseconds since the epoch of the last error that ended a run. */
+  lastFailureTime: number | undefined;
   lastError: string | undefined;
 }
 
@@ -58,6 +78,8 @@ export interface KindInformerOptions {
   pageSize: number;
   backoff?: BackoffOptions;
   healthyAfterMs?: number;
+  /** How long discovery must not list a kind that was served before its objects are dropped (0: at once). */
+  absentGraceMs: number;
   /** The kind's initial list completed. */
   onSynced: () => void;
   /** A list or watch got 404: the kind's API may be gone, discovery should look again. */
@@ -70,9 +92,19 @@ export class KindInformer {
   private readonly supervisor: Supervisor;
   private version: string | undefined;
   private served: boolean | undefined;
+  /** Discovery has listed the kind at least once since start. */
+  everServed = false;
   private synced = false;
   private lastEventTime: number | undefined;
   private lastSyncTime: number | undefined;
+  private lastFailureTime: number | undefined;
+  /** A run failed and no list has completed since: the held objects may be missing changes. */
+  private failedSinceList = false;
+  /** Served again, or at another version: the held objects wait for the new run's list. */
+  private relistPending = false;
+  private absentSince: number | undefined;
+  /** What discovery saw while absent, e.g. "API group gateway.networking.k8s.io/v1 not listed by discovery". */
+  private absentReason: string | undefined;
 
   constructor(kind: WatchedKind, options: KindInformerOptions) {
     this.kind = kind;
@@ -83,6 +115,8 @@ export class KindInformer {
       refreshEveryMs: options.relistIntervalMs,
       healthyAfterMs: options.healthyAfterMs,
       onFailure: (error, retryInMs) => {
+        this.lastFailureTime = Date.now();
+        this.failedSinceList = true;
         options.logger.warn(
           { kind: kind.kind, resource: describeResource(kind, this.version), err: errorMessage(error), retryInMs },
           'informer failed; restarting it after back-off',
@@ -97,34 +131,113 @@ export class KindInformer {
     return this.served === false || (this.served === true && this.synced);
   }
 
-  /** Discovery's answer: the version to watch, or null when the kind is not served. */
-  serve(version: string | null): void {
+  /**
+   * When the held objects of an absent kind are due to be dropped (ms since the epoch):
+   * the first discovery round from then on that still does not list the kind empties it.
+   */
+  get absentUntil(): number | undefined {
+    return this.absentSince === undefined ? undefined : this.absentSince + this.options.absentGraceMs;
+  }
+
+  /**
+   * Discovery's answer: the version to watch, or null when the kind is not served (with
+   * what discovery saw, for logs and uncertainty()).
+   */
+  serve(version: string | null, unlisted?: string): void {
     if (version === null) {
-      if (this.served === false) return;
-      const wasServed = this.served === true;
-      this.supervisor.stop();
-      this.served = false;
-      this.version = undefined;
-      this.synced = false;
-      const removed = this.options.store.clear(this.kind.kind);
-      this.options.logger.info(
-        { kind: this.kind.kind, resource: describeResource(this.kind), versions: this.kind.versions, removed },
-        wasServed ? 'kind no longer served; its cache is now empty' : 'kind not served (CRD not installed?); treated as empty',
-      );
+      this.unserved(unlisted ?? `${describeResource(this.kind)} not listed by discovery`);
       return;
     }
     if (this.served === true && this.version === version) return;
+    this.everServed = true;
     const previous = this.version;
+    const returning = this.absentSince !== undefined;
     this.served = true;
     this.version = version;
+    this.absentSince = undefined;
+    this.absentReason = undefined;
+    // Until the new run's list completes, the held snapshot may miss changes (objects
+    // deleted while the kind was absent, or while the old version's watch was stopped).
+    if (this.synced) this.relistPending = true;
     this.options.logger.info(
       { kind: this.kind.kind, resource: describeResource(this.kind, version), previousVersion: previous },
-      previous ? 'served version changed; re-listing' : 'watching kind',
+      returning ? 'kind listed by discovery again; re-listing' : previous ? 'served version changed; re-listing' : 'watching kind',
     );
-    // A version switch keeps `synced`: the stored objects remain a complete (older-shaped)
-    // snapshot until the new version's list replaces them.
+    // A version switch or a return keeps `synced`: the stored objects remain a complete
+    // (possibly older) snapshot until the new run's list replaces them.
     if (this.supervisor.isRunning) this.supervisor.restartNow();
     else this.supervisor.start();
+  }
+
+  private unserved(unlisted: string): void {
+    const now = Date.now();
+    const kind = this.kind.kind;
+    if (this.served === true) {
+      // Not gone yet: keep the last objects and stop watching (its list and watch would
+      // only get 404s); discovery keeps looking and watches it again when it is back.
+      this.supervisor.stop();
+      this.served = false;
+      this.absentSince = now;
+      if (this.options.absentGraceMs > 0) {
+        this.options.logger.warn(
+          { kind, resource: describeResource(this.kind, this.version), unlisted, objects: this.options.store.count(kind), graceMs: this.options.absentGraceMs },
+          'kind no longer listed by discovery; keeping its last objects for the absence grace',
+        );
+      }
+    }
+    if (this.absentSince !== undefined) {
+      this.absentReason = unlisted;
+      if (now - this.absentSince < this.options.absentGraceMs) return;
+    } else if (this.served === false) {
+      return;
+    }
+    const wasServed = this.absentSince !== undefined;
+    const absentSince = this.absentSince;
+    this.served = false;
+    this.version = undefined;
+    this.synced = false;
+    this.absentSince = undefined;
+    this.absentReason = undefined;
+    this.failedSinceList = false;
+    this.relistPending = false;
+    const removed = this.options.store.clear(kind);
+    this.options.logger.info(
+      {
+        kind,
+        resource: describeResource(this.kind),
+        versions: this.kind.versions,
+        removed,
+        ...(absentSince === undefined ? {} : { absentSince: new Date(absentSince).toISOString() }),
+      },
+      wasServed ? 'kind no longer served; its cache is now empty' : 'kind not served (CRD not installed?); treated as empty',
+    );
+  }
+
+  /**
+   * Why this kind's cached objects cannot be trusted right now, or undefined when they can
+   * (or when the kind is simply not served: nothing is held then). `discoveryError` is the
+   * latest discovery round's error for this kind, if any.
+   */
+  uncertainty(now: number, discoveryError?: string): string | undefined {
+    const resource = describeResource(this.kind, this.version);
+    // The supervisor keeps its last error after recovering: only a failure not yet followed by a list counts.
+    const lastError = this.failedSinceList && this.supervisor.lastError !== undefined ? errorMessage(this.supervisor.lastError) : undefined;
+    if (this.served === undefined) {
+      return `API discovery has not answered for ${resource} yet${discoveryError ? `: ${discoveryError}` : ''}`;
+    }
+    if (this.absentSince !== undefined) {
+      const since = `${this.absentReason} since ${new Date(this.absentSince).toISOString()}`;
+      // Past the grace but not confirmed yet (discovery failing, or its round not due): still held.
+      return now >= this.absentSince + this.options.absentGraceMs ? `${since} (grace over; emptied once discovery confirms)` : since;
+    }
+    if (this.served === false) return undefined;
+    if (!this.synced) return `initial list of ${resource} has not completed${lastError ? ` (last error: ${lastError})` : ''}`;
+    if (this.failedSinceList) {
+      return `watch of ${resource} failed at ${new Date(this.lastFailureTime ?? now).toISOString()} and has not re-listed since: ${lastError}`;
+    }
+    if (discoveryError) return `API discovery failed for ${resource}: ${discoveryError}`;
+    if (this.relistPending) return `re-listing ${resource}; the held objects may miss changes until it completes`;
+    return undefined;
   }
 
   stop(): void {
@@ -138,12 +251,14 @@ export class KindInformer {
       version: this.version,
       served: this.served,
       synced: this.synced,
+      absentSince: this.absentSince,
       objects: this.options.store.count(this.kind.kind),
       restarts: this.supervisor.restarts,
       relists: this.supervisor.refreshes,
       failures: this.supervisor.failures,
       lastEventTime: this.lastEventTime,
       lastSyncTime: this.lastSyncTime,
+      lastFailureTime: this.lastFailureTime,
       lastError: lastError === undefined ? undefined : errorMessage(lastError),
     };
   }
@@ -206,6 +321,9 @@ export class KindInformer {
     run.signal.throwIfAborted();
     const changes = this.options.store.replace(this.kind.kind, items);
     this.lastEventTime = this.lastSyncTime = Date.now();
+    // A full list is the truth again, whatever failed or was missed before it.
+    this.failedSinceList = false;
+    this.relistPending = false;
     if (!this.synced) {
       this.synced = true;
       this.options.logger.info({ kind: this.kind.kind, objects: items.length }, 'kind synced');

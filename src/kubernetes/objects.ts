@@ -149,6 +149,15 @@ export interface Namespace extends KubeObject {}
 
 // ---- ToolHive ----
 
+/**
+ * What ToolHive's operator reports on an MCP resource (only the phase is read: publishing.md
+ * §4). Not declared on the kinds below: objects arrive as KubeObject (status unknown) and
+ * must stay assignable to them; read it with a check (planner/readiness.ts).
+ */
+export interface MCPResourceStatus {
+  phase?: string;
+}
+
 export interface MCPServer extends KubeObject {
   spec?: {
     image?: string;

@@ -140,7 +140,7 @@ function buildEntry(name: string, group: Contribution[], options: PlanOptions, r
   }
   const claims = claimsOf(resources, name, report);
   const ownership: OwnershipRecord = {
-    ...ownershipRecord(options.owner, contributors.map((c) => ownedSource(c.ref, c.object))),
+    ...ownershipRecord(options.owner, contributors.map((c) => ownedSource(c.ref, c.object)), options.installation),
     ...(claims ? { claims: claimsDigest(claims) } : {}),
   };
   const provided = fitPublisherProvided(extensions, ownership);

@@ -14,6 +14,8 @@ export interface PlanOptions {
   flavor: RegistryFlavor;
   /** Owner ID of this publisher (cf. external-dns' --txt-owner-id); written into each entry. */
   owner: string;
+  /** Installation ID of this publisher (publishing.md §3), written into each entry when set. */
+  installation?: string;
   /** Namespace of objects that carry none (manifests). */
   defaultNamespace: string;
 }

@@ -1,6 +1,7 @@
 // The planner (discovery.md): a pure function from cluster objects to the registry entries
-// they should produce, with every exported object that yields nothing in `skipped` and
-// everything that deserves a look in `warnings`. `plan` runs it on manifests; the publisher
+// they should produce, with every exported object that yields nothing in `skipped`,
+// everything that deserves a look in `warnings`, and the names whose MCP resources are not
+// ready yet in `pending` (readiness.ts). `plan` runs it on manifests; the publisher
 // runs it on its informer caches, through ClusterLookups, and diffs the result against the
 // entries it owns.
 
@@ -14,6 +15,7 @@ import { Judgements } from './judgements.ts';
 import { resolvePlanOptions, type PlanOptions } from './options.ts';
 import type { PlanCache } from './plan-cache.ts';
 import type { PlanContext } from './plan-context.ts';
+import { pendingNames } from './readiness.ts';
 import { PlanReport, type PlanResult } from './result.ts';
 import { routeExports } from './route-exports.ts';
 import { OriginCache } from './urls.ts';
@@ -53,6 +55,8 @@ export function plan(input: ClusterLookups | Iterable<KubeObject>, options: Part
     }
   }
   const entries = buildEntries([...direct.contributions, ...routes.contributions], resolved, context.report, cache);
+  // From the phases the lookups hold now, never from a cache: a phase change alone counts.
+  const pending = pendingNames(entries, lookups, context.report);
   // Copies: an empty report answers with a shared empty array.
-  return { entries, skipped: [...context.report.skipped], warnings: [...context.report.warnings] };
+  return { entries, skipped: [...context.report.skipped], warnings: [...context.report.warnings], pending };
 }

@@ -1,6 +1,7 @@
 // What the planner returns besides entries: the exported objects it skipped and the
-// warnings it raised, each naming the object in one line (discovery.md section 8), and
-// the collector that keeps them de-duplicated and in a stable order.
+// warnings it raised, each naming the object in one line (discovery.md section 8), the
+// names not ready to publish (section 10), and the collector that keeps skips and warnings
+// de-duplicated and in a stable order.
 
 import { describeObject, namespaceOf, type KubeObject } from '../kubernetes/objects.ts';
 import type { ServerEntry } from './server-entry.ts';
@@ -19,11 +20,26 @@ export interface PlanWarning extends ObjectRef {
   message: string;
 }
 
+/**
+ * A planned name none of whose MCP resources is ready (publishing.md §4, discovery.md
+ * section 10): its entry is in `entries` all the same, but the publisher writes nothing for it.
+ */
+export interface PendingName {
+  /** The entry's registry name. */
+  name: string;
+  /** Its MCP resources, none of them ready (namespace/name order). */
+  objects: ObjectRef[];
+  /** One line naming each resource's phase, e.g. "MCPServer mcp/github is Failed". */
+  reason: string;
+}
+
 export interface PlanResult {
   /** server.json documents, sorted by name, each valid against the official schema. */
   entries: ServerEntry[];
   skipped: SkippedObject[];
   warnings: PlanWarning[];
+  /** Names of `entries` that are not ready to publish, sorted by name. */
+  pending: PendingName[];
 }
 
 export function objectRef(object: KubeObject, defaultNamespace: string): ObjectRef {

@@ -1,8 +1,9 @@
-// Carries out the diff's writes in their order, each only after the writes it depends on
+// Carries out the writes in their order, each only after the writes it depends on
 // succeeded, and keeps the registry view current with what the registry answered. A write
 // that fails does not stop the others; its dependants wait for the next reconcile.
 
 import type { PublishWrite, Write } from '../diff/diff.ts';
+import { ownerOf } from '../planner/ownership.ts';
 import { RegistryError, type RegistryClient, type RequestOptions } from '../registry/client.ts';
 import type { RegistryView } from './registry-view.ts';
 
@@ -23,12 +24,34 @@ export function isStaleViewError(error: RegistryError): boolean {
 }
 
 async function publish(client: RegistryClient, view: RegistryView, write: PublishWrite, options: RequestOptions): Promise<void> {
-  view.put(await client.publish(write.entry, options));
+  const published = await client.publish(write.entry, options);
+  view.put(published);
+  // A copy without our record would read as someone else's from now on: say so now
+  // (publishing.md §5) instead of finding a foreign name at the next pass.
+  if (ownerOf(published.server) === undefined) {
+    throw new RegistryError(write.kind, `the registry accepted ${write.name}@${write.version} but did not keep its ownership record (publisher-provided _meta); the name will read as someone else's`, { retryable: false });
+  }
   if (write.rerankLatest) {
     // The registry ranks versions again on every status change: a round trip through
     // `deprecated` makes the new version latest when an older, retired one outranks it.
     view.put(await client.setStatus(write.name, write.version, 'deprecated', options));
     view.put(await client.setStatus(write.name, write.version, 'active', options));
+  }
+}
+
+async function writeOne(client: RegistryClient, view: RegistryView, write: Write, options: RequestOptions): Promise<void> {
+  switch (write.kind) {
+    case 'retire':
+      view.put(await client.setStatus(write.name, write.version, 'deleted', options));
+      return;
+    case 'activate':
+      view.put(await client.setStatus(write.name, write.version, 'active', options));
+      return;
+    case 'deprecate':
+      view.put(await client.setStatus(write.name, write.version, 'deprecated', { ...options, ...(write.message ? { message: write.message } : {}) }));
+      return;
+    default:
+      await publish(client, view, write, options);
   }
 }
 
@@ -56,8 +79,7 @@ export async function executeWrites(
       continue;
     }
     try {
-      if (write.kind === 'retire') view.put(await client.setStatus(write.name, write.version, 'deleted', options));
-      else await publish(client, view, write, options);
+      await writeOne(client, view, write, options);
       succeeded.add(write.id);
       report({ write, result: 'written' });
     } catch (error) {

@@ -10,12 +10,19 @@ import { createPublisherMetrics, type PublisherMetrics } from '../observability/
 import type { RegistryFlavor } from '../planner/options.ts';
 import type { RegistryClient } from '../registry/client.ts';
 import { clusterOwnerId } from './owner.ts';
-import { Reconciler, type PassReport } from './reconciler.ts';
+import { Reconciler, type PassReport, type PublishingSettings } from './reconciler.ts';
+import type { InstallationObject } from './pass-events.ts';
 import { namespaceScopedLookups } from './scoped-lookups.ts';
 
 export interface PublisherConfig {
   /** Ownership record owner ID; default: the kube-system Namespace's UID. */
   owner?: string;
+  /** Ownership record installation ID (publishing.md §3); undefined: every record of the owner is ours. */
+  installation?: string;
+  /** The publishing rules; the namespaces come from `namespaces`. */
+  rules?: Partial<Omit<PublishingSettings, 'namespaces'>>;
+  /** Where Events about the installation itself go (the mass-retire guard). */
+  installationObject?: InstallationObject;
   namePrefix: string;
   /** The planner's rules: those of the registry written to. */
   flavor: RegistryFlavor;
@@ -66,7 +73,10 @@ export async function startPublisher(config: PublisherConfig, logger: Logger, de
   const reconciler = new Reconciler({
     lookups: namespaceScopedLookups(cache, config.namespaces),
     client,
-    plan: { namePrefix: config.namePrefix, flavor: config.flavor, owner },
+    plan: { namePrefix: config.namePrefix, flavor: config.flavor, owner, ...(config.installation ? { installation: config.installation } : {}) },
+    rules: { ...config.rules, namespaces: config.namespaces },
+    uncertainKinds: () => cache.uncertainKinds(),
+    unservedKinds: () => cache.unservedSinceStart(),
     dryRun: config.dryRun,
     ...(config.mayWrite ? { mayWrite: config.mayWrite } : {}),
     resyncIntervalMs: config.resyncIntervalMs,
@@ -78,16 +88,16 @@ export async function startPublisher(config: PublisherConfig, logger: Logger, de
       const writes = pass.outcomes.filter((o) => o.result === 'written').length;
       const level = pass.error || writes > 0 ? 'info' : 'debug';
       logger[level](
-        { trigger: pass.trigger, entries: pass.plan.entries.length, skipped: pass.plan.skipped.length, writes, registryReads: pass.registryReads, ms: Math.round(pass.durationMs), ...(pass.error ? { err: pass.error } : {}) },
+        { trigger: pass.trigger, entries: pass.plan.entries.length, skipped: pass.plan.skipped.length, pending: pass.rules?.notPublished.length ?? 0, held: pass.rules?.holds.filter((h) => !h.expired).length ?? 0, writes, registryReads: pass.registryReads, ms: Math.round(pass.durationMs), ...(pass.error ? { err: pass.error } : {}) },
         'reconcile pass',
       );
-      events.record(eventsForPass(pass));
+      events.record(eventsForPass(pass, config.installationObject));
       dependencies.onPass?.(pass);
     },
   });
   const unsubscribe = cache.onChange(() => reconciler.notifyChange());
   logger.info(
-    { owner, registry: client.baseUrl, flavor: client.flavor, namePrefix: config.namePrefix, namespaces: config.namespaces, resyncIntervalMs: config.resyncIntervalMs, dryRun: config.dryRun },
+    { owner, installation: config.installation, rules: config.rules, registry: client.baseUrl, flavor: client.flavor, namePrefix: config.namePrefix, namespaces: config.namespaces, resyncIntervalMs: config.resyncIntervalMs, dryRun: config.dryRun },
     'starting the publisher',
   );
   reconciler.start();

@@ -5,6 +5,11 @@
 // single change is written well under a second after it is seen. One pass at a time; a
 // change during a pass runs another right after it.
 //
+// Safety (shared/spec/publishing.md, ../publishing-rules/): the diff's writes pass the
+// publishing rules first: holds while the cluster is uncertain, readiness, the installation's
+// namespaces, the policy and the mass-retire guard; names two writers fight over are left
+// alone until the next resync.
+//
 // Failures. A registry that is unreachable, overloaded (429, 5xx) or slow: the pass is
 // tried again with capped, jittered back-off, and changes that arrive meanwhile wait for
 // that retry (no hot loop). A write the registry refuses (another 4xx) is reported once
@@ -13,11 +18,13 @@
 import type { ClusterLookups } from '../cluster/lookups.ts';
 import { contentKey } from '../diff/content.ts';
 import { diffEntries, type DiffResult, type Write } from '../diff/diff.ts';
+import type { AdoptedOwner } from '../diff/identity.ts';
+import { applyPublishingRules, ContentionTracker, sourceUncertainty, type Hold, type Policy, type RulesResult, type Withheld } from '../publishing-rules/index.ts';
 import { ExponentialBackoff, type BackoffOptions } from '../kubernetes/backoff.ts';
 import { timerDelay } from '../kubernetes/timers.ts';
 import { silentLogger, type Logger } from '../observability/logger.ts';
 import { PlanCache, plan, type PlanOptions, type PlanResult } from '../planner/index.ts';
-import { OWNERSHIP_KEY, PUBLISHER_PROVIDED_KEY } from '../planner/server-entry.ts';
+import { sourcesOf } from '../planner/ownership.ts';
 import { RegistryError, type RegistryClient } from '../registry/client.ts';
 import { executeWrites, isStaleViewError, type WriteOutcome } from './execute.ts';
 import { readScope } from './read-scope.ts';
@@ -27,6 +34,12 @@ export interface ReconcilerOptions {
   lookups: ClusterLookups;
   client: RegistryClient;
   plan: Pick<PlanOptions, 'namePrefix' | 'flavor' | 'owner'> & Partial<PlanOptions>;
+  /** The publishing rules (publishing.md); defaults: PUBLISHING_DEFAULTS. */
+  rules?: Partial<PublishingSettings>;
+  /** Kinds whose cache cannot be trusted now, with why (ClusterCache.uncertainKinds). */
+  uncertainKinds?: () => ReadonlyMap<string, string>;
+  /** Kinds not listed since the process started, within the grace (ClusterCache.unservedSinceStart). */
+  unservedKinds?: () => ReadonlyMap<string, string>;
   /** Log the writes instead of making them. */
   dryRun?: boolean;
   /** Read the registry in full and forget refused writes this often (default 5 min; 0: never). */
@@ -44,10 +57,39 @@ export interface ReconcilerOptions {
   onPass?: (pass: PassReport) => void;
 }
 
+/** publishing.md's settings: cli.md's --hold-grace, --policy, ... */
+export interface PublishingSettings {
+  holdGraceMs: number;
+  policy: Policy;
+  maxRetireFraction: number;
+  allowMassRetire: boolean;
+  /** The namespaces this installation watches ([]: all). */
+  namespaces: readonly string[];
+  /** `--adopt-owner`. */
+  adopt: readonly AdoptedOwner[];
+}
+
+export const PUBLISHING_DEFAULTS: PublishingSettings = {
+  holdGraceMs: 10 * 60_000,
+  policy: 'sync',
+  maxRetireFraction: 0.5,
+  allowMassRetire: false,
+  namespaces: [],
+  adopt: [],
+};
+
 export interface PassReport {
   trigger: string;
   plan: PlanResult;
   diff: DiffResult | undefined;
+  /** What the publishing rules let through, held and withheld (with the diff). */
+  rules?: RulesResult;
+  /** Holds first seen, or whose grace first passed, in this pass (each is logged once). */
+  newHolds: Hold[];
+  /** Names found in contention with another writer in this pass. */
+  contended: string[];
+  /** Names whose registry copy was first found altered by the registry in this pass. */
+  altered: string[];
   outcomes: WriteOutcome[];
   /** Registry reads of this pass (0 when the view was current). */
   registryReads: number;
@@ -68,19 +110,23 @@ export const RECONCILER_DEFAULTS = {
 /** Who a write is about, for log lines: the registry name and the objects behind it. */
 export function writeSubject(write: Write): Record<string, unknown> {
   const subject: Record<string, unknown> = { registryName: write.name, version: write.version };
-  if (write.kind !== 'retire') {
-    const provided = write.entry._meta[PUBLISHER_PROVIDED_KEY];
-    subject['objects'] = provided[OWNERSHIP_KEY].sources.map((s) => `${s.kind} ${s.namespace}/${s.name}`);
-  }
+  if ('entry' in write) subject['objects'] = sourcesOf(write.entry).map((s) => `${s.kind} ${s.namespace}/${s.name}`);
   return subject;
 }
 
 /** The same write for the same content: what a refusal is remembered by. */
 function fingerprint(write: Write): string {
-  return write.kind === 'retire' ? `retire\u0000${write.name}\u0000${write.version}` : `publish\u0000${write.name}\u0000${write.baseVersion}\u0000${contentKey(write.entry)}`;
+  return 'entry' in write ? `publish\u0000${write.name}\u0000${write.baseVersion}\u0000${contentKey(write.entry)}` : `${write.kind}\u0000${write.name}\u0000${write.version}`;
 }
 
-const PAST_TENSE: Record<Write['kind'], string> = { publish: 'published', update: 'updated', retire: 'retired' };
+const PAST_TENSE: Record<Write['kind'], string> = { publish: 'published', update: 'updated', retire: 'retired', activate: 'activated', deprecate: 'deprecated' };
+
+const NO_KINDS: ReadonlyMap<string, string> = new Map();
+
+/** The plan's names that are not ready (discovery.md §10). */
+function pendingOf(planned: PlanResult): readonly { name: string; reason: string }[] {
+  return (planned as PlanResult & { pending?: { name: string; reason: string }[] }).pending ?? [];
+}
 
 export class Reconciler {
   private readonly options: ReconcilerOptions;
@@ -97,6 +143,15 @@ export class Reconciler {
   /** Writes that met a stale view once; a second time they count as refused. */
   private readonly staleOnce = new Set<string>();
   private readonly reportedConflicts = new Set<string>();
+  private readonly settings: PublishingSettings;
+  /** First time each hold was seen (publishing-rules holdKey -> epoch ms). */
+  private holdSince = new Map<string, number>();
+  /** Holds whose grace has passed and that were logged as such. */
+  private readonly expiredLogged = new Set<string>();
+  private readonly contention = new ContentionTracker();
+  /** Names whose registry copy was altered by the registry, by version (logged once). */
+  private readonly alteredLogged = new Map<string, string>();
+  private massRetireLogged: string | undefined;
   private started = false;
   private stopped = false;
   private passing: Promise<void> | undefined;
@@ -121,6 +176,7 @@ export class Reconciler {
     this.resyncIntervalMs = options.resyncIntervalMs ?? RECONCILER_DEFAULTS.resyncIntervalMs;
     this.debounceMs = options.debounceMs ?? RECONCILER_DEFAULTS.debounceMs;
     this.maxDelayMs = Math.max(this.debounceMs, options.maxDelayMs ?? RECONCILER_DEFAULTS.maxDelayMs);
+    this.settings = { ...PUBLISHING_DEFAULTS, ...options.rules };
   }
 
   /** True once a pass has completed without a registry failure. */
@@ -164,6 +220,8 @@ export class Reconciler {
     this.viewStale = true;
     this.refused.clear();
     this.staleOnce.clear();
+    this.contention.resync();
+    this.massRetireLogged = undefined;
     return this.pass('resync');
   }
 
@@ -233,7 +291,7 @@ export class Reconciler {
     this.passes++;
     const planOptions = { defaultNamespace: 'default', ...this.options.plan };
     const planned = plan(this.options.lookups, planOptions, { cache: this.planCache });
-    const report: PassReport = { trigger, plan: planned, diff: undefined, outcomes: [], registryReads: 0, durationMs: 0 };
+    const report: PassReport = { trigger, plan: planned, diff: undefined, newHolds: [], contended: [], altered: [], outcomes: [], registryReads: 0, durationMs: 0 };
     // Changes from here on are the next pass's; a failed pass hands its own back.
     const handling = { since: this.unhandledSince, count: this.unhandledChanges };
     this.unhandledSince = undefined;
@@ -243,7 +301,8 @@ export class Reconciler {
     let staleAgain = false;
     try {
       const { client } = this.options;
-      if (!this.view || this.viewStale) {
+      const reloaded = !this.view || this.viewStale;
+      if (reloaded) {
         const patterns = await client.publishPatterns();
         const scope = readScope(planOptions.namePrefix, patterns, planned.entries.map((e) => e.name));
         this.view = await RegistryView.load(client, scope);
@@ -251,17 +310,28 @@ export class Reconciler {
         this.viewStale = false;
         this.logger.debug({ prefixes: scope.prefixes, names: scope.names.length, versions: this.view.size }, 'read the registry');
       }
-      const view = this.view;
+      const view = this.view!;
       for (const entry of planned.entries) {
         if (!view.covers(entry.name)) {
           await view.readName(client, entry.name);
           report.registryReads++;
         }
       }
-      const diff = diffEntries(planned.entries, view.entries(), planOptions.owner);
+      const identity = { owner: planOptions.owner, ...(planOptions.installation ? { installation: planOptions.installation } : {}), adopt: this.settings.adopt };
+      const diff = diffEntries(planned.entries, view.entries(), identity);
       report.diff = diff;
       this.reportConflicts(diff);
-      const writes = diff.writes.filter((write) => {
+      this.reportAltered(diff, report);
+      if (reloaded) report.contended = this.contention.observe(diff.owned.map((o) => ({ name: o.name, version: o.current?.server.version })));
+      for (const name of report.contended) {
+        this.logger.warn({ registryName: name }, `${name} changed under us twice in a row (another writer with the same owner and installation?); not writing it before the next resync`);
+      }
+      const rules = this.applyRules(diff, planned, client.statusChanges, report);
+      const writes = rules.writes.filter((write) => {
+        if (this.contention.isBlocked(write.name)) {
+          rules.withheld.push({ write, rule: 'contention', reason: 'another writer changes this name too' });
+          return false;
+        }
         const refusal = this.refused.get(fingerprint(write));
         if (refusal !== undefined) this.logger.debug({ ...writeSubject(write), err: refusal }, `not retrying a refused ${write.kind} before the next resync`);
         return refusal === undefined;
@@ -312,6 +382,8 @@ export class Reconciler {
     if (outcome.result === 'written') {
       this.staleOnce.delete(fingerprint(write));
       this.logger.info(subject, PAST_TENSE[write.kind]);
+      if (write.kind === 'publish' || write.kind === 'update') this.contention.wrote(write.name, write.version);
+      else if (write.kind === 'retire' && write.supersededBy === undefined) this.contention.wrote(write.name, undefined);
       return 'ok';
     }
     if (outcome.result === 'waiting') {
@@ -329,6 +401,58 @@ export class Reconciler {
     this.refused.set(key, error.message);
     this.logger.warn({ ...subject, err: error.message }, `the registry refused the ${write.kind}; not retrying it before its content changes or the next resync`);
     return 'refused';
+  }
+
+  /** The publishing rules over the diff, with their log lines (each hold once, each expiry once). */
+  private applyRules(diff: DiffResult, planned: PlanResult, statusChanges: boolean, report: PassReport): RulesResult {
+    const uncertainKinds = this.options.uncertainKinds?.() ?? NO_KINDS;
+    const unservedKinds = this.options.unservedKinds?.() ?? NO_KINDS;
+    const rules = applyPublishingRules({
+      diff,
+      uncertainty: (source) => sourceUncertainty(source, this.options.lookups, uncertainKinds, unservedKinds),
+      pending: new Map(pendingOf(planned).map((p) => [p.name, p.reason])),
+      now: Date.now(),
+      holdGraceMs: this.settings.holdGraceMs,
+      since: this.holdSince,
+      policy: this.settings.policy,
+      maxRetireFraction: this.settings.maxRetireFraction,
+      allowMassRetire: this.settings.allowMassRetire,
+      namespaces: this.settings.namespaces,
+      statusChanges,
+    });
+    this.holdSince = rules.since;
+    for (const key of this.expiredLogged) if (!rules.since.has(key)) this.expiredLogged.delete(key);
+    report.rules = rules;
+    for (const hold of rules.holds) {
+      const key = `${hold.name}\u0000${hold.category}`;
+      const subject = { registryName: hold.name, category: hold.category, reason: hold.reason, holdGraceMs: this.settings.holdGraceMs };
+      if (hold.fresh && !hold.expired) {
+        this.logger.info(subject, `holding ${hold.name}: ${hold.reason}`);
+        report.newHolds.push(hold);
+      } else if (hold.expired && !this.expiredLogged.has(key)) {
+        this.expiredLogged.add(key);
+        this.logger.warn(subject, `${hold.name} held past the grace: ${hold.reason}; applying the plan as it stands`);
+        report.newHolds.push(hold);
+      }
+    }
+    if (rules.massRetire && this.massRetireLogged !== rules.massRetire.refusal) {
+      this.massRetireLogged = rules.massRetire.refusal;
+      this.logger.warn({ names: rules.massRetire.names.slice(0, 20), count: rules.massRetire.names.length }, rules.massRetire.refusal);
+    }
+    for (const { write, rule, reason } of rules.withheld) {
+      if (rule === 'policy' || rule === 'namespace scope') this.logger.debug({ ...writeSubject(write), kind: write.kind, rule }, `not making the ${write.kind}: ${reason}`);
+    }
+    return rules;
+  }
+
+  private reportAltered(diff: DiffResult, report: PassReport): void {
+    for (const name of diff.altered) {
+      const version = this.view?.entries().get(name)?.find((v) => v.isLatest)?.server.version ?? '';
+      if (this.alteredLogged.get(name) === version) continue;
+      this.alteredLogged.set(name, version);
+      report.altered.push(name);
+      this.logger.info({ registryName: name }, `the registry's copy of ${name} differs from what was published (a field dropped or normalized by the registry); not publishing it again`);
+    }
   }
 
   private reportConflicts(diff: DiffResult): void {

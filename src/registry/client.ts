@@ -31,6 +31,11 @@ export interface RequestOptions {
   signal?: AbortSignal;
 }
 
+export interface StatusOptions extends RequestOptions {
+  /** Why (the upstream registry's statusMessage, at most 500 characters). */
+  message?: string;
+}
+
 export interface RegistryClient {
   /** `upstream` or `toolhive`. */
   readonly flavor: string;
@@ -46,7 +51,9 @@ export interface RegistryClient {
   /** Publish a new version (versions are immutable: the same name@version twice is refused). */
   publish(entry: ServerEntry, options?: RequestOptions): Promise<RegistryVersion>;
   /** Retire (`deleted`), deprecate or re-activate one version. */
-  setStatus(name: string, version: string, status: EntryStatus, options?: RequestOptions): Promise<RegistryVersion>;
+  setStatus(name: string, version: string, status: EntryStatus, options?: StatusOptions): Promise<RegistryVersion>;
+  /** The registry keeps a version's status (deprecated, active); false: every version it holds is active. */
+  readonly statusChanges: boolean;
   /**
    * The name patterns the credentials may publish under (`com.example/*`, `io.x.*`, `*`), when
    * the client can tell (from the registry token's claims); undefined when it cannot.

@@ -53,6 +53,15 @@ describe('kubectl apply --dry-run=server of every rendered object', () => {
     ['3 replicas', { ...url, replicaCount: 3 }],
     ['the publisher off', { publisher: { enabled: false } }],
     [
+      'cleanupOnUninstall with token auth and every publishing option (the pre-delete hook Job)',
+      {
+        registry: { url: TEST_REGISTRY_URL, auth: { mode: 'token', existingSecret: 'registry-token' } },
+        cleanupOnUninstall: true,
+        publisher: { namespaces: ['team-a', 'team-b'], owner: 'cluster-1' },
+        publishing: { holdGrace: '15m', policy: 'upsert-only', maxRetireFraction: 0.25, allowMassRetire: true, installation: 'prod/mre', adoptOwners: ['old-cluster', 'old-cluster/ns/lease'] },
+      },
+    ],
+    [
       'every option that reaches a field',
       {
         ...url,
@@ -80,6 +89,7 @@ describe('kubectl apply --dry-run=server of every rendered object', () => {
     for (const line of lines) expect(line).toMatch(/ (created|configured|unchanged) \(server dry run\)$/);
     if (objects.some((o) => o.kind === 'Certificate')) expect(applied).toContain(`certificate.cert-manager.io/${FULLNAME}-serving created (server dry run)`);
     if (objects.some((o) => o.kind === 'ServiceMonitor')) expect(applied).toContain(`servicemonitor.monitoring.coreos.com/${FULLNAME} created (server dry run)`);
+    if (objects.some((o) => o.kind === 'Job')) expect(applied).toContain(`job.batch/${FULLNAME}-cleanup created (server dry run)`);
   });
 });
 
@@ -135,6 +145,11 @@ describe('helm install, then helm upgrade', () => {
     }
   });
 
+  it('lets the ServiceAccount get the kube-system Namespace (the default owner ID, all prune reads from the cluster)', async () => {
+    const canI = await cp.kubectl(['auth', 'can-i', 'get', 'namespaces/kube-system', `--as=system:serviceaccount:${NS}:${FULLNAME}`]);
+    expect(canI.stdout.trim(), canI.stderr).toBe('yes');
+  });
+
   it('prints NOTES that show how to see the first entries', () => {
     expect(installOutput).toContain('NOTES:');
     expect(installOutput).toContain('curl -s "$REGISTRY_URL/v0.1/servers?search=com.toolhive.k8s."');
@@ -157,6 +172,108 @@ describe('helm install, then helm upgrade', () => {
     const deployment = await getJson<{ spec: { replicas: number } }>('deployment', FULLNAME, '-n', NS);
     expect(deployment.spec.replicas).toBe(3);
   });
+});
+
+describe('helm uninstall with cleanupOnUninstall', () => {
+  // A release of its own, in a namespace of its own: the one above stays installed.
+  const CLEANUP_NS = 'mre-cleanup';
+  const CLEANUP_RELEASE = 'mrc';
+  const CLEANUP_FULLNAME = 'mrc-mcp-registry-export';
+  const JOB = `${CLEANUP_FULLNAME}-cleanup`;
+  type Job = { metadata: { annotations: Record<string, string> }; spec: { template: { spec: { serviceAccountName: string; containers: { args: string[]; env: { name: string; value?: string }[] }[] } } } };
+
+  beforeAll(async () => {
+    await kubectlOk(['create', 'namespace', CLEANUP_NS]);
+  });
+
+  async function install(): Promise<void> {
+    const { args, cleanup } = valuesFileArgs({
+      registry: { url: TEST_REGISTRY_URL, auth: { mode: 'token', existingSecret: 'registry-token' } },
+      cleanupOnUninstall: true,
+      publisher: { namespaces: ['team-a'] },
+      publishing: { installation: 'prod/mrc' },
+    });
+    try {
+      const installed = await cp.helm(['install', CLEANUP_RELEASE, chartDir, '--namespace', CLEANUP_NS, ...args], { timeoutMs: 120_000 });
+      expect(installed.code, installed.stderr).toBe(0);
+    } finally {
+      cleanup();
+    }
+    // A pre-delete hook: not created by the install.
+    expect((await cp.kubectl(['get', 'job', JOB, '-n', CLEANUP_NS])).code).not.toBe(0);
+  }
+
+  /** `helm uninstall` in the background, and the hook Job once it exists. */
+  async function startUninstall(): Promise<{ job: Job; uninstall: Promise<{ code: number; stdout: string; stderr: string }>; finished: () => boolean }> {
+    let done = false;
+    // No controller manager runs here, so the Job never runs by itself: Helm waits for it.
+    const uninstall = cp.helm(['uninstall', CLEANUP_RELEASE, '--namespace', CLEANUP_NS, '--timeout', '90s'], { timeoutMs: 120_000 });
+    void uninstall.finally(() => (done = true));
+    let job: Job | undefined;
+    for (let waited = 0; !job && waited < 60_000; waited += 250) {
+      const got = await cp.kubectl(['get', 'job', JOB, '-n', CLEANUP_NS, '-o', 'json']);
+      if (got.code === 0) job = JSON.parse(got.stdout) as Job;
+      else await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    expect(job, 'the pre-delete Job was created').toBeDefined();
+    return { job: job!, uninstall, finished: () => done };
+  }
+
+  /** What the Job controller writes when the pod exits 0 (Complete) or the retries are spent (Failed). */
+  async function finishJob(outcome: 'Complete' | 'Failed'): Promise<void> {
+    const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    const condition = (type: string, reason: string) => ({ type, status: 'True', lastProbeTime: now, lastTransitionTime: now, reason, message: reason });
+    const status =
+      outcome === 'Complete'
+        ? { startTime: now, completionTime: now, succeeded: 1, conditions: [condition('SuccessCriteriaMet', 'CompletionsReached'), condition('Complete', 'CompletionsReached')] }
+        : { startTime: now, failed: 3, conditions: [condition('FailureTarget', 'BackoffLimitExceeded'), condition('Failed', 'BackoffLimitExceeded')] };
+    await kubectlOk(['patch', 'job', JOB, '-n', CLEANUP_NS, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status })]);
+  }
+
+  it('runs the prune Job before deleting anything, under the ServiceAccount that still exists, and finishes the uninstall when it succeeds', async () => {
+    await install();
+    const { job, uninstall, finished } = await startUninstall();
+    expect(job.metadata.annotations['helm.sh/hook']).toBe('pre-delete');
+    const container = job.spec.template.spec.containers[0]!;
+    expect(container.args).toEqual(['prune', '--namespace', 'team-a']);
+    expect(Object.fromEntries(container.env.map((e) => [e.name, e.value]))).toMatchObject({
+      MCP_REGISTRY_EXPORT_REGISTRY_URL: TEST_REGISTRY_URL,
+      MCP_REGISTRY_EXPORT_REGISTRY_TOKEN_FILE: '/etc/mcp-registry-export/registry/token',
+      MCP_REGISTRY_EXPORT_LEASE_NAME: CLEANUP_FULLNAME,
+      MCP_REGISTRY_EXPORT_INSTALLATION: 'prod/mrc',
+    });
+    // Everything the Job runs with is still there while it runs.
+    expect(job.spec.template.spec.serviceAccountName).toBe(CLEANUP_FULLNAME);
+    await getJson('serviceaccount', CLEANUP_FULLNAME, '-n', CLEANUP_NS);
+    await getJson('deployment', CLEANUP_FULLNAME, '-n', CLEANUP_NS);
+    const canI = await cp.kubectl(['auth', 'can-i', 'get', 'namespaces/kube-system', `--as=system:serviceaccount:${CLEANUP_NS}:${CLEANUP_FULLNAME}`]);
+    expect(canI.stdout.trim(), canI.stderr).toBe('yes');
+    expect(finished(), 'helm waits for the hook').toBe(false);
+
+    await finishJob('Complete');
+    const result = await uninstall;
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain(`release "${CLEANUP_RELEASE}" uninstalled`);
+    // hook-succeeded: the Job is deleted with the release.
+    expect((await cp.kubectl(['get', 'job', JOB, '-n', CLEANUP_NS])).code).not.toBe(0);
+    expect((await cp.kubectl(['get', 'deployment', CLEANUP_FULLNAME, '-n', CLEANUP_NS])).code).not.toBe(0);
+  }, 180_000);
+
+  it('a failed prune fails the uninstall and keeps the release and the Job; --no-hooks then uninstalls without it', async () => {
+    await install();
+    const { uninstall } = await startUninstall();
+    await finishJob('Failed');
+    const result = await uninstall;
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain(`Job/${CLEANUP_NS}/${JOB}`);
+    expect(result.stderr).toContain('Failed');
+    await getJson('job', JOB, '-n', CLEANUP_NS);
+    await getJson('deployment', CLEANUP_FULLNAME, '-n', CLEANUP_NS);
+
+    const forced = await cp.helm(['uninstall', CLEANUP_RELEASE, '--namespace', CLEANUP_NS, '--no-hooks'], { timeoutMs: 120_000 });
+    expect(forced.code, forced.stderr).toBe(0);
+    expect((await cp.kubectl(['get', 'deployment', CLEANUP_FULLNAME, '-n', CLEANUP_NS])).code).not.toBe(0);
+  }, 180_000);
 });
 
 describe('webhook-config/ (plain manifests)', () => {

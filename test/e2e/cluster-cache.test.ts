@@ -243,6 +243,8 @@ describe('ClusterCache against a real kube-apiserver', () => {
       discoveryIntervalMs: 500,
       backoff: { initialMs: 100, maxMs: 1_000 },
       requestTimeoutMs: 10_000,
+      // A removed CRD's kind is emptied after this (cluster-cache-absence.test.ts covers the grace itself).
+      absentGraceMs: 1_000,
     });
     cache.onChange((change) => changes.push(change));
     cache.start();
@@ -348,8 +350,13 @@ spec:
     expect(cache.isSynced()).toBe(true);
 
     await kubectl(['delete', 'crd', 'referencegrants.gateway.networking.k8s.io', '--wait=true', '--timeout=60s']);
-    await eventually('ReferenceGrant no longer served', () => kindStatus(cache, 'ReferenceGrant').served === false, 20_000);
+    await eventually(
+      'ReferenceGrant no longer served, after the absence grace',
+      () => kindStatus(cache, 'ReferenceGrant').served === false && kindStatus(cache, 'ReferenceGrant').absentSince === undefined,
+      20_000,
+    );
     expect(cache.list('ReferenceGrant')).toEqual([]);
+    expect(cache.uncertainKinds().has('ReferenceGrant')).toBe(false);
     expect(cache.isSynced()).toBe(true);
   }, 60_000);
 
@@ -415,12 +422,16 @@ ${versions
     expect(cache.isSynced()).toBe(true);
     expect(cache.get('MCPServer', 'team-b', 'doomed')).toBeDefined();
     expect(kindStatus(cache, 'MCPServer').lastError).toBeTruthy();
+    // ...but not as the truth: the publisher holds what it built from these kinds.
+    expect(cache.uncertainKinds().get('MCPServer')).toMatch(/^watch of \/apis\/toolhive\.stacklok\.dev\/v1beta1\/mcpservers failed at .+ and has not re-listed since: /);
+    expect(kindStatus(cache, 'MCPServer').lastFailureTime).toBeGreaterThan(0);
 
     proxy.refuse(false);
     await eventually('team-a/during-outage in the cache', () => cache.get('MCPServer', 'team-a', 'during-outage'), 20_000);
     await eventually('team-b/doomed gone from the cache', () => !cache.get('MCPServer', 'team-b', 'doomed'));
     const after = kindStatus(cache, 'MCPServer');
     expect(after.restarts).toBeGreaterThan(before.restarts);
+    await eventually('no kind uncertain after the outage', () => cache.uncertainKinds().size === 0);
 
     // And the restarted watch is live again.
     await kubectl(['apply', '--server-side', '-f', '-'], mcpServer('after-outage', 'team-a'));

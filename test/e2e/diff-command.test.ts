@@ -50,12 +50,12 @@ async function publishLikeThePublisher(files: string): Promise<void> {
 it('lists the writes (exit 3), then is in sync once they are made (exit 0)', async () => {
   const before = await diff(examples);
   expect(before.code, before.stderr).toBe(3);
-  expect(before.stdout).toContain('PUBLISH com.toolhive.k8s.mcp-servers/github@v0.4.0  (new entry)');
-  expect(before.stdout).toContain('PUBLISH com.toolhive.k8s.mcp-servers/notion@1.2.0  (new entry)');
+  expect(before.stdout).toContain('PUBLISH    com.toolhive.k8s.mcp-servers/github@v0.4.0  (new entry)');
+  expect(before.stdout).toContain('PUBLISH    com.toolhive.k8s.mcp-servers/notion@1.2.0  (new entry)');
   await publishLikeThePublisher(examples);
   const after = await diff(examples, ['-o', 'json']);
   expect(after.code, after.stderr).toBe(0);
-  expect(JSON.parse(after.stdout)).toEqual({ writes: [], conflicts: [], unchanged: ['com.toolhive.k8s.mcp-servers/github', 'com.toolhive.k8s.mcp-servers/notion'] });
+  expect(JSON.parse(after.stdout)).toEqual({ writes: [], conflicts: [], holds: [], pending: [], kept: [], unchanged: ['com.toolhive.k8s.mcp-servers/github', 'com.toolhive.k8s.mcp-servers/notion'] });
 });
 
 it('a changed description is an update of the name plus the retire of the old version', async () => {

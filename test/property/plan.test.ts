@@ -3,8 +3,9 @@
 // Services beside them and registry annotations on top: it never throws, every entry it
 // returns validates against the official server.json schema (the shared reference file,
 // compiled here on its own) and the registry rules of its flavor, entries are sorted and
-// unique, every skip and warning is one line, the result does not depend on a PlanCache,
-// and `validate` judges the same objects without throwing. Seeded.
+// unique, pending names are planned names, every skip, warning and pending reason is one
+// line, the result (pending included) does not depend on a PlanCache, and `validate`
+// judges the same objects without throwing. Seeded.
 
 import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
@@ -36,12 +37,14 @@ describe('plan over objects built from the official CRD schemas', { timeout: 120
 
   it('never throws; every entry validates against the official server.json schema; skips and warnings are one line', () => {
     let planned = 0;
+    let pending = 0;
     let runs = 0;
     fc.assert(
       fc.property(objects, options, (input, planOptions) => {
         runs++;
         const result = plan(input, planOptions);
         planned += result.entries.length;
+        pending += result.pending.length;
         const names = result.entries.map((entry) => entry.name);
         expect(names).toEqual([...names].sort());
         expect(new Set(names).size).toBe(names.length);
@@ -49,9 +52,18 @@ describe('plan over objects built from the official CRD schemas', { timeout: 120
           expect(officialSchema(entry) ? [] : officialSchema.errors).toEqual([]);
           expect(entryProblems(entry, planOptions.flavor ?? 'toolhive')).toEqual([]);
         }
-        for (const line of [...result.skipped.map((skip) => skip.reason), ...result.warnings.map((warning) => warning.message)]) {
+        for (const line of [...result.skipped.map((skip) => skip.reason), ...result.warnings.map((warning) => warning.message), ...result.pending.map((p) => p.reason)]) {
           expect(typeof line).toBe('string');
           expect(line).not.toMatch(LINE_BREAK);
+        }
+        // Pending names are planned names (sorted, once each), each held back by its MCP resources.
+        const pendingNames = result.pending.map((p) => p.name);
+        expect(pendingNames).toEqual(names.filter((name) => pendingNames.includes(name)));
+        expect(new Set(pendingNames).size).toBe(pendingNames.length);
+        for (const { objects: held, reason } of result.pending) {
+          expect(held.length).toBeGreaterThan(0);
+          for (const ref of held) expect(['MCPServer', 'MCPRemoteProxy', 'VirtualMCPServer']).toContain(ref.kind);
+          expect(reason.split(', ').length).toBeGreaterThanOrEqual(held.length);
         }
         // The same plan from a cache, twice (the second time from what the first remembered).
         const cache = new PlanCache();
@@ -66,8 +78,9 @@ describe('plan over objects built from the official CRD schemas', { timeout: 120
       }),
       { seed: SEED, numRuns: 2_500 },
     );
-    // Not vacuous: a good share of the sets publish something.
+    // Not vacuous: a good share of the sets publish something, and some of it is pending.
     expect(planned).toBeGreaterThan(runs / 10);
+    expect(pending).toBeGreaterThan(0);
   });
 
   // Manifests need not follow the schema (the API server would refuse them, `plan -f` still
@@ -102,6 +115,7 @@ describe('plan over objects built from the official CRD schemas', { timeout: 120
         const result = plan(input, planOptions);
         for (const entry of result.entries) expect(entryProblems(entry, planOptions.flavor ?? 'toolhive')).toEqual([]);
         for (const skip of result.skipped) expect(skip.reason).not.toMatch(LINE_BREAK);
+        for (const { reason } of result.pending) expect(reason).not.toMatch(LINE_BREAK);
         validateObjects(input.map((object) => ({ object, source: 'x:1' })), { namePrefix: 'com.toolhive.k8s.{namespace}', referentialChecks: 'deny', defaultNamespace: 'default' });
       }),
       // Shrinking these sets takes more memory than a test should; the first counterexample says enough.

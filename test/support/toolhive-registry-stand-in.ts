@@ -53,6 +53,12 @@ export interface ToolHiveStandInOptions {
   registries?: string[];
   /** Registries that exist but do not include the managed source (they read as empty). */
   registriesWithoutManagedSource?: string[];
+  /**
+   * Top-level server.json fields (e.g. `title`) it does not keep, beyond what the real server
+   * drops: a lossier registry, for the publisher's "registry that does not keep what it was
+   * given" cases (publishing.md §5). Default none.
+   */
+  dropFields?: string[];
 }
 
 export interface StoredVersion {
@@ -302,6 +308,7 @@ export async function startToolHiveStandIn(options: ToolHiveStandInOptions = {})
       if (entry.versions.has(version)) throw new HttpFailure(409, `version already exists: ${name}@${version}`);
     }
     const stored: StoredVersion = { server: storedDocument(body.server), publishedAt: new Date().toISOString() };
+    for (const field of options.dropFields ?? []) delete stored.server[field];
     const target = entry ?? { claims: claims && Object.keys(claims).length > 0 ? claims : undefined, versions: new Map() };
     target.versions.set(version, stored);
     entries.set(name, target);

@@ -107,3 +107,95 @@ annotations:
   cert-manager.io/inject-ca-from: {{ printf "%s/%s" .Release.Namespace (include "mre.servingCertificateName" .) }}
 {{- end }}
 {{- end }}
+
+{{- define "mre.cleanupJobName" -}}{{ include "mre.fullname" . }}-cleanup{{- end }}
+
+{{/*
+The environment the Deployment and the cleanup Job (`prune`) share: which installation this
+is (install namespace + Lease name: the default installation ID "<namespace>/<lease>"), the
+name prefix, and with the publisher the registry, its credentials and whose entries these
+are. Both must agree, or `prune` would not recognize the Deployment's entries as its own.
+*/}}
+{{- define "mre.sharedEnv" -}}
+- name: MCP_REGISTRY_EXPORT_INSTALL_NAMESPACE
+  valueFrom:
+    fieldRef:
+      fieldPath: metadata.namespace
+- name: MCP_REGISTRY_EXPORT_LEASE_NAME
+  value: {{ include "mre.leaseName" . }}
+- name: MCP_REGISTRY_EXPORT_LOG_LEVEL
+  value: {{ .Values.logLevel }}
+# The webhook judges registry names with the same prefix the publisher writes.
+- name: MCP_REGISTRY_EXPORT_NAME_PREFIX
+  value: {{ .Values.publisher.namePrefix | quote }}
+{{- if .Values.publisher.enabled }}
+{{- $auth := .Values.registry.auth }}
+- name: MCP_REGISTRY_EXPORT_REGISTRY_URL
+  value: {{ .Values.registry.url | quote }}
+- name: MCP_REGISTRY_EXPORT_REGISTRY_FLAVOR
+  value: {{ .Values.registry.flavor }}
+- name: MCP_REGISTRY_EXPORT_REGISTRY_AUTH
+  value: {{ $auth.mode }}
+{{- if eq $auth.mode "token" }}
+- name: MCP_REGISTRY_EXPORT_REGISTRY_TOKEN_FILE
+  value: /etc/mcp-registry-export/registry/token
+{{- else if ne $auth.mode "none" }}
+- name: MCP_REGISTRY_EXPORT_REGISTRY_KEY_FILE
+  value: /etc/mcp-registry-export/registry/private-key
+- name: MCP_REGISTRY_EXPORT_REGISTRY_DOMAIN
+  value: {{ $auth.domain | quote }}
+{{- end }}
+{{- with .Values.publisher.owner }}
+- name: MCP_REGISTRY_EXPORT_OWNER
+  value: {{ . | quote }}
+{{- end }}
+{{- with .Values.publishing.installation }}
+- name: MCP_REGISTRY_EXPORT_INSTALLATION
+  value: {{ . | quote }}
+{{- end }}
+{{- with .Values.publishing.adoptOwners }}
+- name: MCP_REGISTRY_EXPORT_ADOPT_OWNER
+  value: {{ join "," . | quote }}
+{{- end }}
+{{- if .Values.publisher.dryRun }}
+- name: MCP_REGISTRY_EXPORT_DRY_RUN
+  value: "true"
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* `--namespace` per exported namespace (publisher only), for `run` and `prune` alike. */}}
+{{- define "mre.namespaceArgs" -}}
+{{- if .Values.publisher.enabled }}
+{{- range .Values.publisher.namespaces }}
+- --namespace
+- {{ . | quote }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* The registry credential Secret: true when it is mounted (publisher, auth other than none). */}}
+{{- define "mre.registrySecret" -}}
+{{- if and .Values.publisher.enabled (ne .Values.registry.auth.mode "none") }}true{{ end }}
+{{- end }}
+
+{{/* Its volume (only the one key in use) and its mount, the same in the Deployment and the Job. */}}
+{{- define "mre.registrySecretVolume" -}}
+{{- $auth := .Values.registry.auth -}}
+- name: registry-credentials
+  secret:
+    secretName: {{ $auth.existingSecret }}
+    defaultMode: 0440
+    items:
+      {{- if eq $auth.mode "token" }}
+      - { key: {{ $auth.tokenKey | quote }}, path: token }
+      {{- else }}
+      - { key: {{ $auth.privateKeyKey | quote }}, path: private-key }
+      {{- end }}
+{{- end }}
+
+{{- define "mre.registrySecretVolumeMount" -}}
+- name: registry-credentials
+  mountPath: /etc/mcp-registry-export/registry
+  readOnly: true
+{{- end }}

@@ -47,7 +47,7 @@
 // reaches a log line or message.
 
 import type { ServerEntry } from '../../planner/server-entry.ts';
-import { ownerOf } from '../../diff/diff.ts';
+import { ownerOf } from '../../planner/ownership.ts';
 import { RegistryError, type EntryStatus, type RegistryClient, type RegistryServer, type RegistryVersion, type RequestOptions } from '../client.ts';
 import { RegistryHttp, type RegistryHttpOptions } from '../http.ts';
 import { versionFromResponse } from '../server-response.ts';
@@ -72,6 +72,7 @@ const versionKey = (name: string, version: string) => `${name}\u0000${version}`;
 
 export class ToolHiveRegistryClient implements RegistryClient {
   readonly flavor = 'toolhive';
+  readonly statusChanges = false;
   readonly baseUrl: string;
   readonly registryName: string;
   private readonly options: ToolHiveClientOptions;

@@ -6,7 +6,7 @@
 // (the HTTP exchange and its retries are ../http.ts, shared with the ToolHive client).
 
 import type { ServerEntry } from '../../planner/server-entry.ts';
-import { RegistryError, type EntryStatus, type RegistryClient, type RegistryVersion, type RequestOptions } from '../client.ts';
+import { RegistryError, type EntryStatus, type RegistryClient, type RegistryVersion, type RequestOptions, type StatusOptions } from '../client.ts';
 import { RegistryHttp, type RegistryHttpOptions } from '../http.ts';
 import { versionFromResponse as toVersion } from '../server-response.ts';
 import { jwtPayload, tokenFromFile, type Token } from '../token.ts';
@@ -25,6 +25,7 @@ export interface UpstreamClientOptions extends RegistryHttpOptions {
 
 export class UpstreamRegistryClient implements RegistryClient {
   readonly flavor = 'upstream';
+  readonly statusChanges = true;
   readonly baseUrl: string;
   private readonly options: UpstreamClientOptions;
   private readonly http: RegistryHttp;
@@ -68,9 +69,10 @@ export class UpstreamRegistryClient implements RegistryClient {
     return toVersion((await this.request('publish', 'POST', '/v0.1/publish', entry, options, true, `${entry.name}@${entry.version}`)) as never);
   }
 
-  async setStatus(name: string, version: string, status: EntryStatus, options: RequestOptions = {}): Promise<RegistryVersion> {
+  async setStatus(name: string, version: string, status: EntryStatus, options: StatusOptions = {}): Promise<RegistryVersion> {
     const path = `/v0.1/servers/${encodeURIComponent(name)}/versions/${encodeURIComponent(version)}/status`;
-    return toVersion((await this.request('status', 'PATCH', path, { status }, options, true, `${name}@${version} -> ${status}`)) as never);
+    const body = options.message ? { status, statusMessage: [...options.message].slice(0, 500).join('') } : { status };
+    return toVersion((await this.request('status', 'PATCH', path, body, options, true, `${name}@${version} -> ${status}`)) as never);
   }
 
   async publishPatterns(options: RequestOptions = {}): Promise<string[] | undefined> {

@@ -46,6 +46,28 @@ const container = (objects: KubeObject[]) => deployment(objects).spec.template.s
 const env = (objects: KubeObject[]): Record<string, string | undefined> =>
   Object.fromEntries(container(objects).env.map((e) => [e.name, e.value]));
 type Webhook = Record<string, unknown> & { clientConfig: Record<string, unknown> };
+type CleanupJob = KubeObject & {
+  spec: {
+    backoffLimit: number;
+    activeDeadlineSeconds: number;
+    ttlSecondsAfterFinished: number;
+    template: { metadata: { labels: Record<string, string>; annotations?: Record<string, string> }; spec: PodSpec & { restartPolicy: string; automountServiceAccountToken: boolean } };
+  };
+};
+const cleanupJob = (objects: KubeObject[]) => only(objects, 'Job', `${FULLNAME}-cleanup`) as CleanupJob;
+const jobContainer = (objects: KubeObject[]) => cleanupJob(objects).spec.template.spec.containers[0]!;
+const jobEnv = (objects: KubeObject[]): Record<string, string | undefined> => Object.fromEntries(jobContainer(objects).env.map((e) => [e.name, e.value]));
+// What `prune` needs to find the Deployment's entries: the same variables, with the same values.
+const SHARED_ENV = [
+  'MCP_REGISTRY_EXPORT_INSTALL_NAMESPACE',
+  'MCP_REGISTRY_EXPORT_LEASE_NAME',
+  'MCP_REGISTRY_EXPORT_LOG_LEVEL',
+  'MCP_REGISTRY_EXPORT_NAME_PREFIX',
+  'MCP_REGISTRY_EXPORT_REGISTRY_URL',
+  'MCP_REGISTRY_EXPORT_REGISTRY_FLAVOR',
+  'MCP_REGISTRY_EXPORT_REGISTRY_AUTH',
+];
+const PUBLISHING_ENV = /^MCP_REGISTRY_EXPORT_(HOLD_GRACE|POLICY|MAX_RETIRE_FRACTION|ALLOW_MASS_RETIRE|INSTALLATION|ADOPT_OWNER)$/;
 const webhooks = (objects: KubeObject[], kind: string) => (only(objects, kind) as KubeObject & { webhooks: Webhook[] }).webhooks;
 const rules = (objects: KubeObject[], kind: string) => (only(objects, kind) as KubeObject & { rules: unknown[] }).rules;
 
@@ -80,6 +102,14 @@ describe('helm lint --strict', () => {
     ['a ServiceMonitor', withUrl({ metrics: { serviceMonitor: { enabled: true } } })],
     ['3 replicas', withUrl({ replicaCount: 3 })],
     ['the publisher off (no registry URL needed)', { publisher: { enabled: false } }],
+    [
+      'every publishing option and the cleanup Job',
+      withUrl({
+        publishing: { holdGrace: '1h', policy: 'upsert-only', maxRetireFraction: 0.25, allowMassRetire: true, installation: 'prod/mre', adoptOwners: ['old-cluster', 'old-cluster/ns/lease'] },
+        cleanupOnUninstall: true,
+        registry: { auth: { mode: 'token', existingSecret: 'registry-token' } },
+      }),
+    ],
   ])('is clean for %s', async (_name, values) => {
     const { args, cleanup } = valuesFileArgs(values);
     try {
@@ -168,7 +198,17 @@ describe('helm template with the default values', () => {
       MCP_REGISTRY_EXPORT_REGISTRY_AUTH: 'none',
       MCP_REGISTRY_EXPORT_NAME_PREFIX: 'com.toolhive.k8s.{namespace}',
       MCP_REGISTRY_EXPORT_RESYNC_INTERVAL: '5m',
+      MCP_REGISTRY_EXPORT_HOLD_GRACE: '10m',
+      MCP_REGISTRY_EXPORT_POLICY: 'sync',
+      MCP_REGISTRY_EXPORT_MAX_RETIRE_FRACTION: '0.5',
     });
+  });
+
+  it('renders no cleanup Job and sets none of the optional publishing variables (installation, adopted owners, mass retire)', async () => {
+    const objects = await render(withUrl());
+    expect(objects.filter((o) => o.kind === 'Job')).toEqual([]);
+    const set = Object.keys(env(objects)).filter((name) => PUBLISHING_ENV.test(name));
+    expect(set.sort()).toEqual(['MCP_REGISTRY_EXPORT_HOLD_GRACE', 'MCP_REGISTRY_EXPORT_MAX_RETIRE_FRACTION', 'MCP_REGISTRY_EXPORT_POLICY']);
   });
 
   it('serves and probes one HTTPS port and mounts only the serving key pair of the optional Secret', async () => {
@@ -378,7 +418,7 @@ describe('helm template with non-default values', () => {
     const objects = await render({ publisher: { enabled: false } });
     expect(container(objects).args).toEqual(['webhook']);
     const vars = env(objects);
-    expect(Object.keys(vars).filter((name) => /^MCP_REGISTRY_EXPORT_(REGISTRY_|RESYNC|OWNER|DRY_RUN)/.test(name))).toEqual([]);
+    expect(Object.keys(vars).filter((name) => /^MCP_REGISTRY_EXPORT_(REGISTRY_|RESYNC|OWNER|DRY_RUN)/.test(name) || PUBLISHING_ENV.test(name))).toEqual([]);
     expect(vars).toMatchObject({ MCP_REGISTRY_EXPORT_LEADER_ELECTION: 'on', MCP_REGISTRY_EXPORT_CERTIFICATE_MODE: 'self-managed' });
     // The webhook judges names with the publisher's prefix, publisher or not.
     expect(vars['MCP_REGISTRY_EXPORT_NAME_PREFIX']).toBe('com.toolhive.k8s.{namespace}');
@@ -398,6 +438,40 @@ describe('helm template with non-default values', () => {
     expect(Object.keys(env(await render(withUrl())))).not.toContain('MCP_REGISTRY_EXPORT_DRY_RUN');
   });
 
+  it('publishing options reach the environment: hold grace, policy, max retire fraction, mass retire, installation, adopted owners comma-joined', async () => {
+    const objects = await render(
+      withUrl({
+        publishing: { holdGrace: '1h30m', policy: 'create-only', maxRetireFraction: 0.25, allowMassRetire: true, installation: 'prod/mre', adoptOwners: ['old-cluster', 'cluster-2/mcp-system/mre'] },
+      }),
+    );
+    expect(env(objects)).toMatchObject({
+      MCP_REGISTRY_EXPORT_HOLD_GRACE: '1h30m',
+      MCP_REGISTRY_EXPORT_POLICY: 'create-only',
+      MCP_REGISTRY_EXPORT_MAX_RETIRE_FRACTION: '0.25',
+      MCP_REGISTRY_EXPORT_ALLOW_MASS_RETIRE: 'true',
+      MCP_REGISTRY_EXPORT_INSTALLATION: 'prod/mre',
+      MCP_REGISTRY_EXPORT_ADOPT_OWNER: 'old-cluster,cluster-2/mcp-system/mre',
+    });
+    expect(env(await render(withUrl({ publishing: { policy: 'upsert-only', maxRetireFraction: 1 } })))).toMatchObject({
+      MCP_REGISTRY_EXPORT_POLICY: 'upsert-only',
+      MCP_REGISTRY_EXPORT_MAX_RETIRE_FRACTION: '1',
+    });
+    // `--set publishing.maxRetireFraction=0.1` leaves a string: accepted as it is.
+    const { args, cleanup } = valuesFileArgs(withUrl());
+    try {
+      const result = await helm(['template', RELEASE, chartDir, '--namespace', NS, ...args, '--set', 'publishing.maxRetireFraction=0.1']);
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout).toMatch(/name: MCP_REGISTRY_EXPORT_MAX_RETIRE_FRACTION\n\s+value: "0\.1"/);
+    } finally {
+      cleanup();
+    }
+    // Explicitly off or empty: not set at all.
+    const quiet = env(await render(withUrl({ publishing: { allowMassRetire: false, installation: '', adoptOwners: [] } })));
+    expect(Object.keys(quiet)).not.toContain('MCP_REGISTRY_EXPORT_ALLOW_MASS_RETIRE');
+    expect(Object.keys(quiet)).not.toContain('MCP_REGISTRY_EXPORT_INSTALLATION');
+    expect(Object.keys(quiet)).not.toContain('MCP_REGISTRY_EXPORT_ADOPT_OWNER');
+  });
+
   it('webhook options: timeout, extra excluded namespaces, NetworkPolicy peers', async () => {
     const from = [{ ipBlock: { cidr: '10.0.0.0/16' } }, { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }];
     const objects = await render(withUrl({ webhook: { timeoutSeconds: 10, excludeNamespaces: ['flux-system', NS] }, networkPolicy: { from } }));
@@ -408,6 +482,145 @@ describe('helm template with non-default values', () => {
       });
     }
     expect(only(objects, 'NetworkPolicy')).toMatchObject({ spec: { ingress: [{ ports: [{ port: 'https', protocol: 'TCP' }], from }] } });
+  });
+});
+
+describe('cleanupOnUninstall: the pre-delete hook Job', () => {
+  const tokenAuth = { registry: { auth: { mode: 'token', existingSecret: 'registry-token', tokenKey: 'jwt' } } };
+
+  it('renders a pre-delete hook Job that runs `prune` once, bounded in time, deleted when it succeeds', async () => {
+    const objects = await render(withUrl({ cleanupOnUninstall: true }));
+    const job = cleanupJob(objects);
+    expect(job.apiVersion).toBe('batch/v1');
+    expect(job.metadata.namespace).toBe(NS);
+    expect(job.metadata.annotations).toEqual({
+      'helm.sh/hook': 'pre-delete',
+      'helm.sh/hook-weight': '-5',
+      'helm.sh/hook-delete-policy': 'before-hook-creation,hook-succeeded',
+    });
+    expect(job.spec).toMatchObject({ backoffLimit: 2, activeDeadlineSeconds: 240, ttlSecondsAfterFinished: 3600 });
+    // Below Helm's default --timeout of 5 minutes, so the Job's failure is what the uninstall reports.
+    expect(job.spec.activeDeadlineSeconds).toBeLessThan(300);
+    const pod = job.spec.template.spec;
+    expect(pod.restartPolicy).toBe('Never');
+    expect(pod.serviceAccountName).toBe(FULLNAME);
+    expect(pod.automountServiceAccountToken).toBe(true);
+    expect(pod.containers).toHaveLength(1);
+    expect(jobContainer(objects).args).toEqual(['prune']);
+    expect((jobContainer(objects) as Container & { image: string }).image).toBe((container(objects) as Container & { image: string }).image);
+    // The rest of the release is unchanged.
+    expect(objects.filter((o) => o.kind !== 'Job').map((o) => o.kind).sort()).toEqual((await render(withUrl())).map((o) => o.kind).sort());
+  });
+
+  it('gives prune the Deployment\'s registry settings, credentials, owner, installation, adopted owners, namespaces, prefix, install namespace and Lease name', async () => {
+    const objects = await render(
+      withUrl({
+        cleanupOnUninstall: true,
+        publisher: { namespaces: ['team-a', 'team-b'], owner: 'cluster-1', namePrefix: 'io.example/{namespace}' },
+        publishing: { installation: 'prod/mre', adoptOwners: ['old-cluster'] },
+        registry: { flavor: 'toolhive', auth: tokenAuth.registry.auth },
+      }),
+    );
+    expect(jobContainer(objects).args).toEqual(['prune', '--namespace', 'team-a', '--namespace', 'team-b']);
+    expect(container(objects).args).toEqual(['run', '--namespace', 'team-a', '--namespace', 'team-b']);
+    const deploymentEnv = new Map(container(objects).env.map((e) => [e.name, e]));
+    for (const variable of jobContainer(objects).env) expect(variable, variable.name).toEqual(deploymentEnv.get(variable.name));
+    expect(jobContainer(objects).env.map((e) => e.name).sort()).toEqual(
+      [
+        ...SHARED_ENV,
+        'MCP_REGISTRY_EXPORT_REGISTRY_TOKEN_FILE',
+        'MCP_REGISTRY_EXPORT_OWNER',
+        'MCP_REGISTRY_EXPORT_INSTALLATION',
+        'MCP_REGISTRY_EXPORT_ADOPT_OWNER',
+      ].sort(),
+    );
+    expect(jobEnv(objects)).toMatchObject({
+      MCP_REGISTRY_EXPORT_LEASE_NAME: FULLNAME,
+      MCP_REGISTRY_EXPORT_NAME_PREFIX: 'io.example/{namespace}',
+      MCP_REGISTRY_EXPORT_REGISTRY_URL: TEST_REGISTRY_URL,
+      MCP_REGISTRY_EXPORT_REGISTRY_FLAVOR: 'toolhive',
+      MCP_REGISTRY_EXPORT_REGISTRY_AUTH: 'token',
+      MCP_REGISTRY_EXPORT_REGISTRY_TOKEN_FILE: '/etc/mcp-registry-export/registry/token',
+      MCP_REGISTRY_EXPORT_OWNER: 'cluster-1',
+      MCP_REGISTRY_EXPORT_INSTALLATION: 'prod/mre',
+      MCP_REGISTRY_EXPORT_ADOPT_OWNER: 'old-cluster',
+    });
+    // The install namespace comes from the pod, as in the Deployment: the default installation
+    // ID "<install namespace>/<lease name>" is the same in both.
+    expect(jobContainer(objects).env.find((e) => e.name === 'MCP_REGISTRY_EXPORT_INSTALL_NAMESPACE')).toEqual({
+      name: 'MCP_REGISTRY_EXPORT_INSTALL_NAMESPACE',
+      valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } },
+    });
+    expect(cleanupJob(objects).metadata.namespace).toBe(deployment(objects).metadata.namespace);
+  });
+
+  it('mounts the same registry credential Secret (only its one key) as the Deployment, and a /tmp', async () => {
+    for (const values of [
+      withUrl({ ...tokenAuth, cleanupOnUninstall: true }),
+      withUrl({ cleanupOnUninstall: true, registry: { auth: { mode: 'dns', domain: 'example.com', existingSecret: 'registry-key', privateKeyKey: 'ed25519' } } }),
+    ]) {
+      const objects = await render(values);
+      const credentials = deployment(objects).spec.template.spec.volumes.find((v) => v.name === 'registry-credentials');
+      expect(credentials).toBeDefined();
+      expect(cleanupJob(objects).spec.template.spec.volumes).toEqual([credentials, { name: 'tmp', emptyDir: { sizeLimit: '64Mi' } }]);
+      expect(jobContainer(objects).volumeMounts).toEqual([
+        { name: 'registry-credentials', mountPath: '/etc/mcp-registry-export/registry', readOnly: true },
+        { name: 'tmp', mountPath: '/tmp' },
+      ]);
+      expect(container(objects).volumeMounts).toContainEqual(jobContainer(objects).volumeMounts[0]);
+    }
+    const dns = await render(withUrl({ cleanupOnUninstall: true, registry: { auth: { mode: 'dns', domain: 'example.com', existingSecret: 'registry-key' } } }));
+    expect(jobEnv(dns)).toMatchObject({
+      MCP_REGISTRY_EXPORT_REGISTRY_AUTH: 'dns',
+      MCP_REGISTRY_EXPORT_REGISTRY_KEY_FILE: '/etc/mcp-registry-export/registry/private-key',
+      MCP_REGISTRY_EXPORT_REGISTRY_DOMAIN: 'example.com',
+    });
+    // Anonymous: no Secret at all.
+    const none = await render(withUrl({ cleanupOnUninstall: true }));
+    expect(cleanupJob(none).spec.template.spec.volumes.map((v) => v.name)).toEqual(['tmp']);
+    expect(Object.keys(jobEnv(none)).sort()).toEqual([...SHARED_ENV].sort());
+  });
+
+  it('runs with the Deployment\'s pod and container securityContext and resources', async () => {
+    const objects = await render(withUrl({ cleanupOnUninstall: true, resources: { requests: { cpu: '50m' } } }));
+    expect(jobContainer(objects).securityContext).toEqual(container(objects).securityContext);
+    expect(cleanupJob(objects).spec.template.spec.securityContext).toEqual(deployment(objects).spec.template.spec.securityContext);
+    expect(cleanupJob(objects).spec.template.spec.securityContext).toMatchObject({ runAsNonRoot: true, fsGroup: 65532 });
+    const resources = (c: Container) => (c as Container & { resources: unknown }).resources;
+    expect(resources(jobContainer(objects))).toEqual(resources(container(objects)));
+    expect(resources(jobContainer(objects))).toMatchObject({ requests: { cpu: '50m' } });
+  });
+
+  it('passes no publishing rule and no resync to prune: it retires everything of this installation on purpose', async () => {
+    const objects = await render(withUrl({ cleanupOnUninstall: true, publishing: { policy: 'upsert-only', maxRetireFraction: 0.1, allowMassRetire: true } }));
+    expect(Object.keys(jobEnv(objects)).filter((name) => /^MCP_REGISTRY_EXPORT_(HOLD_GRACE|POLICY|MAX_RETIRE_FRACTION|ALLOW_MASS_RETIRE|RESYNC_INTERVAL|LEADER_ELECTION)$/.test(name))).toEqual([]);
+    // A dry-run install prunes in dry run too.
+    expect(jobEnv(await render(withUrl({ cleanupOnUninstall: true, publisher: { dryRun: true } })))['MCP_REGISTRY_EXPORT_DRY_RUN']).toBe('true');
+  });
+
+  it('the Job\'s pod is not selected by the webhook Service, the PodDisruptionBudget or the NetworkPolicy', async () => {
+    const objects = await render(withUrl({ cleanupOnUninstall: true, podLabels: { team: 'platform' } }));
+    const labels = cleanupJob(objects).spec.template.metadata.labels;
+    expect(labels).toEqual({ 'app.kubernetes.io/instance': RELEASE, 'app.kubernetes.io/component': 'cleanup', team: 'platform' });
+    const selects = (selector: Record<string, string>) => Object.entries(selector).every(([key, value]) => labels[key] === value);
+    expect(selects((only(objects, 'Service') as KubeObject & { spec: { selector: Record<string, string> } }).spec.selector)).toBe(false);
+    expect(selects((only(objects, 'PodDisruptionBudget') as KubeObject & { spec: { selector: { matchLabels: Record<string, string> } } }).spec.selector.matchLabels)).toBe(false);
+    expect(selects((only(objects, 'NetworkPolicy') as KubeObject & { spec: { podSelector: { matchLabels: Record<string, string> } } }).spec.podSelector.matchLabels)).toBe(false);
+    expect(selects(deployment(objects).spec.template.metadata.labels)).toBe(false);
+  });
+
+  it('runs under the release\'s ServiceAccount, which may already get Namespaces (the kube-system UID is the default owner)', async () => {
+    const objects = await render(withUrl({ cleanupOnUninstall: true }));
+    expect(cleanupJob(objects).spec.template.spec.serviceAccountName).toBe(deployment(objects).spec.template.spec.serviceAccountName);
+    expect(rules(objects, 'ClusterRole')).toContainEqual({ apiGroups: [''], resources: ['namespaces', 'services'], verbs: ['get', 'list', 'watch'] });
+    expect(only(objects, 'ClusterRoleBinding')).toMatchObject({ subjects: [{ kind: 'ServiceAccount', name: FULLNAME, namespace: NS }] });
+    const external = await render(withUrl({ cleanupOnUninstall: true, serviceAccount: { create: false, name: 'existing-sa' } }));
+    expect(cleanupJob(external).spec.template.spec.serviceAccountName).toBe('existing-sa');
+  });
+
+  it('the publisher off: no Job (nothing was published, and there are no registry settings)', async () => {
+    const objects = await render({ publisher: { enabled: false }, cleanupOnUninstall: true });
+    expect(objects.filter((o) => o.kind === 'Job')).toEqual([]);
   });
 });
 
@@ -423,6 +636,17 @@ describe('values the chart refuses', () => {
     ['a registry URL that is not http(s)', withUrl({ registry: { url: 'registry.example.com' } }), "at '/registry/url'"],
     ['token auth without a Secret', withUrl({ registry: { auth: { mode: 'token' } } }), "at '/registry/auth': missing property 'existingSecret'"],
     ['dns auth without a domain', withUrl({ registry: { auth: { mode: 'dns', existingSecret: 'k' } } }), "at '/registry/auth': missing property 'domain'"],
+    ['an unknown publishing policy', withUrl({ publishing: { policy: 'delete' } }), "at '/publishing/policy': value must be one of 'sync', 'upsert-only', 'create-only'"],
+    ['a max retire fraction over 1', withUrl({ publishing: { maxRetireFraction: 1.5 } }), "at '/publishing/maxRetireFraction': maximum: got 1.5, want 1"],
+    ['a negative max retire fraction', withUrl({ publishing: { maxRetireFraction: -0.1 } }), "at '/publishing/maxRetireFraction': minimum: got -0.1, want 0"],
+    ['a max retire fraction string over 1 (from --set)', withUrl({ publishing: { maxRetireFraction: '1.5' } }), "at '/publishing/maxRetireFraction': '1.5' does not match pattern"],
+    ['a max retire fraction in percent', withUrl({ publishing: { maxRetireFraction: '50%' } }), "at '/publishing/maxRetireFraction'"],
+    ['an unknown key under publishing', withUrl({ publishing: { maxRetire: 0.5 } }), "at '/publishing': additional properties 'maxRetire' not allowed"],
+    ['a hold grace without unit', withUrl({ publishing: { holdGrace: '600' } }), "at '/publishing/holdGrace'"],
+    ['allowMassRetire as a string', withUrl({ publishing: { allowMassRetire: 'yes' } }), "at '/publishing/allowMassRetire': got string, want boolean"],
+    ['an adopted owner with a comma (they are passed comma-joined)', withUrl({ publishing: { adoptOwners: ['a,b'] } }), "at '/publishing/adoptOwners/0'"],
+    ['adoptOwners as a string', withUrl({ publishing: { adoptOwners: 'old-cluster' } }), "at '/publishing/adoptOwners': got string, want array"],
+    ['cleanupOnUninstall as a string', withUrl({ cleanupOnUninstall: 'true' }), "at '/cleanupOnUninstall': got string, want boolean"],
   ])('rejects %s with the schema', async (_name, values, message) => {
     const result = await helmTemplate(values);
     expect(result.code).not.toBe(0);
@@ -476,6 +700,15 @@ describe('NOTES.txt', () => {
     expect(text).toContain('"msg":"(published|');
     expect(text).toContain('mcp-registry-export diff --registry-url "$REGISTRY_URL" --kubeconfig ~/.kube/config --owner "cluster-1"');
     expect(text).toContain(`get lease ${FULLNAME}`);
+  });
+
+  it('says what cleanupOnUninstall and a policy other than sync do', async () => {
+    const text = await notes(withUrl({ cleanupOnUninstall: true, publishing: { policy: 'upsert-only' } }));
+    expect(text).toContain(`helm uninstall\` first runs \`mcp-registry-export prune\` (Job ${FULLNAME}-cleanup)`);
+    expect(text).toContain('publishing.policy is upsert-only: the publisher never retires an entry');
+    const plain = await notes(withUrl());
+    expect(plain).not.toContain('prune');
+    expect(plain).not.toContain('publishing.policy');
   });
 
   it('says nothing is published when the publisher is off', async () => {

@@ -4,7 +4,7 @@
 
 import { KubeConfig } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { ClusterCache, DEFAULT_WATCHED_KINDS } from '../../../src/kubernetes/cluster-cache.ts';
+import { CLUSTER_CACHE_DEFAULTS, ClusterCache, DEFAULT_WATCHED_KINDS } from '../../../src/kubernetes/cluster-cache.ts';
 
 function kubeConfig(): KubeConfig {
   const config = new KubeConfig();
@@ -23,10 +23,17 @@ describe('ClusterCache construction', () => {
     [{ requestTimeoutMs: -1 }, /requestTimeoutMs must be a positive number/],
     [{ pageSize: 10.5 }, /pageSize must be an integer/],
     [{ relistIntervalMs: Number.NaN }, /relistIntervalMs must be 0 \(never\) or a positive number/],
+    [{ absentGraceMs: -1 }, /absentGraceMs must be 0 \(no grace\) or a positive number, got -1/],
+    [{ absentGraceMs: Number.NaN }, /absentGraceMs must be 0 \(no grace\) or a positive number, got NaN/],
     [{ kinds: [...DEFAULT_WATCHED_KINDS, DEFAULT_WATCHED_KINDS[0]!] }, /lists GatewayClass twice/],
     [{ kinds: [{ kind: 'Thing', group: 'example.com', versions: [], plural: 'things' }] }, /Thing has no versions/],
   ])('rejects %o', (options, message) => {
     expect(() => new ClusterCache({ kubeConfig: kubeConfig(), ...options })).toThrow(message);
+  });
+
+  it('accepts absentGraceMs 0 (no grace) and defaults it to 10 minutes', () => {
+    expect(() => new ClusterCache({ kubeConfig: kubeConfig(), absentGraceMs: 0 })).not.toThrow();
+    expect(CLUSTER_CACHE_DEFAULTS.absentGraceMs).toBe(10 * 60_000);
   });
 
   it('rejects a kubeconfig without a current cluster', () => {

@@ -20,14 +20,41 @@ function pass(overrides: Partial<PassReport> = {}): PassReport {
     ],
     registryReads: 0,
     durationMs: 12,
+    newHolds: [],
+    contended: [],
+    altered: [],
     ...overrides,
   } as PassReport;
 }
 
 describe('publisher metrics', () => {
+  it('counts holds, what the rules kept back, refusals, contention and altered copies (publishing.md)', async () => {
+    const metrics = createPublisherMetrics();
+    const base = pass();
+    const hold = { name: 'a/behind', category: 'stale status' as const, reason: 'stale', sources: [], since: 0, expired: false, fresh: true };
+    const rules = {
+      writes: [],
+      holds: [hold, { ...hold, name: 'a/x', category: 'not ready' as const, expired: true }],
+      withheld: [{ write: base.diff!.writes[2]!, rule: 'hold' as const, reason: 'stale' }, { write: base.diff!.writes[3]!, rule: 'mass retire' as const, reason: 'too many' }],
+      notPublished: [],
+      massRetire: { refusal: 'too many', names: ['a/gone'] },
+      since: new Map(),
+    };
+    metrics.observePass(pass({ rules, newHolds: [hold], contended: ['a/written'], altered: ['a/same'] }));
+    const text = await metrics.registry.metrics();
+    expect(text).toMatch(/mcp_registry_export_holds_total\{category="stale status"\} 1\n/);
+    expect(text).toMatch(/mcp_registry_export_held_entries\{category="stale status",state="held"\} 1\n/);
+    expect(text).toMatch(/mcp_registry_export_held_entries\{category="not ready",state="past_grace"\} 1\n/);
+    expect(text).toMatch(/mcp_registry_export_withheld_writes\{rule="mass retire"\} 1\n/);
+    expect(text).toMatch(/mcp_registry_export_mass_retire_refusals_total 1\n/);
+    expect(text).toMatch(/mcp_registry_export_ownership_contention_total 1\n/);
+    expect(text).toMatch(/mcp_registry_export_registry_altered_entries_total 1\n/);
+    expect(entryStatesOf(pass({ rules }))).toMatchObject({ held: 1, waiting: 0 });
+  });
+
   it('counts each planned entry in one state', () => {
-    expect(entryStatesOf(pass())).toEqual({ synced: 2, failed: 1, waiting: 1, conflict: 1, pending: 0 });
-    expect(entryStatesOf(pass({ diff: undefined, outcomes: [] }))).toEqual({ synced: 0, failed: 0, waiting: 0, conflict: 0, pending: 5 });
+    expect(entryStatesOf(pass())).toEqual({ synced: 2, failed: 1, waiting: 1, conflict: 1, pending: 0, held: 0 });
+    expect(entryStatesOf(pass({ diff: undefined, outcomes: [] }))).toEqual({ synced: 0, failed: 0, waiting: 0, conflict: 0, pending: 5, held: 0 });
   });
 
   it('observes the publish latency of written publishes only, from the oldest change of the pass', async () => {

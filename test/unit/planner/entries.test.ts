@@ -267,12 +267,12 @@ describe('route-only exports', () => {
 
 describe('deletion in progress', () => {
   it('a route being deleted contributes nothing and is not reported', () => {
-    expect(planValid(world(mcpServer('mcp', 'github'), route({ deleting: true })))).toEqual({ entries: [], skipped: [], warnings: [] });
+    expect(planValid(world(mcpServer('mcp', 'github'), route({ deleting: true })))).toEqual({ entries: [], skipped: [], warnings: [], pending: [] });
   });
 
   it('an MCP resource being deleted contributes no direct remote and is not reported', () => {
     const server = mcpServer('mcp', 'github', { deleting: true, annotations: annotations({ 'registry-export': 'true', 'registry-url': 'https://x.example.com/mcp', 'registry-description': 'x' }) });
-    expect(planValid([server])).toEqual({ entries: [], skipped: [], warnings: [] });
+    expect(planValid([server])).toEqual({ entries: [], skipped: [], warnings: [], pending: [] });
   });
 
   it('a route to an MCP resource being deleted yields nothing for it', () => {

@@ -1,7 +1,8 @@
 // Builders for the planner's tables: a GatewayClass, Gateways with listeners, HTTPRoutes
-// whose status the Gateway's controller has accepted (unless a case says otherwise) and
-// ToolHive resources; and `planValid`, which plans and asserts that every entry passes
-// the official server.json schema and the registry's stricter rules.
+// whose status the Gateway's controller has accepted (unless a case says otherwise),
+// ToolHive resources whose operator has reported them ready (likewise); and `planValid`,
+// which plans and asserts that every entry passes the official server.json schema and the
+// registry's stricter rules.
 
 import { expect } from 'vitest';
 import type { ClusterLookups } from '../../../src/cluster/lookups.ts';
@@ -127,9 +128,14 @@ export interface ResourceOptions {
   uid?: string;
   deleting?: boolean;
   apiVersion?: string;
+  /** status.phase; default the kind's ready phase (as the operator reports it), null for no status at all. */
+  phase?: string | null;
 }
 
+const READY: Record<string, string> = { MCPServer: 'Ready', MCPRemoteProxy: 'Ready', VirtualMCPServer: 'Ready', MCPServerEntry: 'Valid' };
+
 function mcpResource(kind: string, namespaceName: string, name: string, options: ResourceOptions, spec: Record<string, unknown>): KubeObject {
+  const phase = options.phase === undefined ? READY[kind] : options.phase;
   return {
     apiVersion: options.apiVersion ?? 'toolhive.stacklok.dev/v1beta1',
     kind,
@@ -141,6 +147,7 @@ function mcpResource(kind: string, namespaceName: string, name: string, options:
       ...(options.deleting ? { deletionTimestamp: '2026-01-01T00:00:00Z' } : {}),
     },
     spec: options.spec ?? spec,
+    ...(phase === null || phase === undefined ? {} : { status: { phase } }),
   };
 }
 

@@ -75,7 +75,7 @@ describe('direct remotes (registry-url on the MCP resource)', () => {
 
   it('not registry-annotated at all: neither an entry nor a skip', () => {
     const result = planValid([mcpServer('mcp', 'github', { annotations: {} })]);
-    expect(result).toEqual({ entries: [], skipped: [], warnings: [] });
+    expect(result).toEqual({ entries: [], skipped: [], warnings: [], pending: [] });
   });
 
   it('exported without registry-url and without a route: skipped', () => {

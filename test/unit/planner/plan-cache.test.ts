@@ -1,6 +1,7 @@
 // Re-planning with a PlanCache gives exactly what a fresh plan gives, whatever changed in
 // between: random sequences of changes to Gateways, GatewayClasses, Namespaces, Services,
-// routes and MCP resources (objects replaced, added or removed, as informer caches do).
+// routes and MCP resources, their phases included (objects replaced, added or removed, as
+// informer caches do).
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -72,6 +73,12 @@ const CHANGES: [string, Change][] = [
   ['MCPServer added back', add(() => mcpServer('mcp', 'jira', { spec: { transport: 'sse' } }))],
   ['remote proxy URL', replace('MCPRemoteProxy', 'notion', (p) => { p.spec.remoteUrl = 'https://mcp.notion.com/v2/mcp'; })],
   ['direct export URL', replace('MCPServer', 'direct', (s) => { s.metadata.annotations['toolhive.stacklok.dev/registry-url'] = 'http://localhost/mcp'; })],
+  // Readiness (publishing.md §4): a change of status.phase alone changes `pending` and the warnings.
+  ['MCPServer failed', replace('MCPServer', 'github', (s) => { s.status = { phase: 'Failed' }; })],
+  ['MCPServer ready again', replace('MCPServer', 'github', (s) => { s.status = { phase: 'Ready' }; })],
+  ['MCPServer pending', replace('MCPServer', 'jira', (s) => { s.status = { phase: 'Pending' }; })],
+  ['remote proxy without a phase', replace('MCPRemoteProxy', 'notion', (p) => { delete p.status; })],
+  ['remote proxy ready again', replace('MCPRemoteProxy', 'notion', (p) => { p.status = { phase: 'Ready' }; })],
 ];
 
 describe('PlanCache', () => {

@@ -1,6 +1,7 @@
 // `mcp-registry-export plan` end to end (cli.md): the real entry point in a child process,
 // with files, directories, repeated -f, stdin, kind: List, both outputs, the flavor and
-// name prefix, and the exit codes (0 even when everything is skipped, 2 for bad input).
+// name prefix, names not ready to publish (pending), and the exit codes (0 even when
+// everything is skipped, 2 for bad input).
 
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -62,6 +63,7 @@ describe('plan', () => {
     }
     expect(result.skipped).toEqual([{ kind: 'HTTPRoute', namespace: 'mcp', name: 'docs', reason: expect.stringContaining('backend is not a known MCP resource') }]);
     expect(result.warnings).toEqual([]);
+    expect(result.pending).toEqual([]);
   });
 
   it('takes repeated -f files, and --flavor upstream', () => {
@@ -93,9 +95,47 @@ describe('plan', () => {
       '  remote: streamable-http http://mcp.example.com/mcp',
       '  remote: streamable-http https://mcp.example.com/mcp',
       'SKIPPED HTTPRoute mcp/docs: backend is not a known MCP resource (to export a remote MCP server that ToolHive does not manage, set registry-name and registry-description)',
-      '1 entry, 1 skipped, 0 warning(s)',
+      '1 entry, 0 pending, 1 skipped, 0 warning(s)',
       '',
     ].join('\n'));
+  });
+
+  describe('names not ready to publish (publishing.md §4)', () => {
+    const notReady = yamlDocs(
+      gatewayClass(),
+      gateway(),
+      mcpServer('mcp', 'github', { phase: 'Failed', annotations: annotations({ 'registry-description': 'GitHub' }) }),
+      route(),
+      mcpServer('mcp', 'jira', { phase: null, annotations: annotations({ 'registry-export': 'true', 'registry-url': 'https://jira.example.com/mcp', 'registry-description': 'Jira' }) }),
+    );
+
+    it('are listed under pending in JSON, and still planned; exit 0', () => {
+      const { code, stdout, stderr } = run(['-f', '-', '-o', 'json'], notReady);
+      expect(stderr).toBe('');
+      expect(code).toBe(0);
+      const result = json(stdout);
+      expect(Object.keys(result)).toEqual(['entries', 'skipped', 'warnings', 'pending']);
+      expect(result.entries.map((e) => e.name)).toEqual(['com.toolhive.k8s.mcp/github', 'com.toolhive.k8s.mcp/jira']);
+      expect(result.pending).toEqual([{ name: 'com.toolhive.k8s.mcp/github', objects: [{ kind: 'MCPServer', namespace: 'mcp', name: 'github' }], reason: 'MCPServer mcp/github is Failed' }]);
+      expect(result.warnings).toEqual([{ kind: 'MCPServer', namespace: 'mcp', name: 'jira', message: 'has no status.phase yet (no operator has reported); counted as ready' }]);
+    });
+
+    it('have their own section in text', () => {
+      const { code, stdout } = run(['-f', '-'], notReady);
+      expect(code).toBe(0);
+      expect(stdout).toBe([
+        'ENTRY   com.toolhive.k8s.mcp/github 1.0.0',
+        '  description: GitHub',
+        '  remote: streamable-http https://mcp.example.com/mcp',
+        'ENTRY   com.toolhive.k8s.mcp/jira 1.0.0',
+        '  description: Jira',
+        '  remote: streamable-http https://jira.example.com/mcp',
+        'PENDING com.toolhive.k8s.mcp/github: MCPServer mcp/github is Failed',
+        'WARNING MCPServer mcp/jira: has no status.phase yet (no operator has reported); counted as ready',
+        '2 entries, 1 pending, 0 skipped, 1 warning(s)',
+        '',
+      ].join('\n'));
+    });
   });
 
   it('exits 0 when everything is skipped', () => {
@@ -108,7 +148,7 @@ describe('plan', () => {
   it('exits 0 on input without objects (an empty stdin is an error, below)', () => {
     const { code, stdout } = run(['-f', '-', '-o', 'json'], '# nothing to plan\n---\n');
     expect(code).toBe(0);
-    expect(json(stdout)).toEqual({ entries: [], skipped: [], warnings: [] });
+    expect(json(stdout)).toEqual({ entries: [], skipped: [], warnings: [], pending: [] });
   });
 
   it.each<[string, string[], string | undefined, RegExp]>([

@@ -6,16 +6,20 @@ import { executeWrites } from '../../../src/publisher/execute.ts';
 import { RegistryView } from '../../../src/publisher/registry-view.ts';
 import type { PublishWrite } from '../../../src/diff/diff.ts';
 import type { RegistryClient, RegistryVersion, RequestOptions } from '../../../src/registry/client.ts';
+import { OWNERSHIP_KEY, PUBLISHER_PROVIDED_KEY } from '../../../src/planner/server-entry.ts';
 
-function write(id: number): PublishWrite {
+const RECORD = { [PUBLISHER_PROVIDED_KEY]: { [OWNERSHIP_KEY]: { owner: 'cluster-a', sources: [] } } };
+
+function write(id: number, meta: object = RECORD): PublishWrite {
   const name = `com.example/s${id}`;
-  return { id, kind: 'publish', name, version: '1.0.0', reason: 'new', after: [], baseVersion: '1.0.0', rerankLatest: false, entry: { name, version: '1.0.0', _meta: {} } as never };
+  return { id, kind: 'publish', name, version: '1.0.0', reason: 'new', after: [], baseVersion: '1.0.0', rerankLatest: false, entry: { name, version: '1.0.0', _meta: meta } as never };
 }
 
 function memoryClient(onPublish: (name: string, options: RequestOptions | undefined) => Promise<void> = async () => {}): RegistryClient & { published: string[] } {
   const published: string[] = [];
   return {
     flavor: 'upstream',
+    statusChanges: true,
     baseUrl: 'memory:',
     published,
     async listByPrefix() {
@@ -59,5 +63,14 @@ describe('executeWrites', () => {
     });
     const outcomes = await executeWrites(client, await emptyView(), [write(0), write(1), write(2)], { signal: abort.signal });
     expect(outcomes.map((o) => `${o.write.name}:${o.result}`)).toEqual(['com.example/s0:written']);
+  });
+
+  it('a publish whose answer comes back without the ownership record is a failed, not retried, write (publishing.md §5)', async () => {
+    const client = memoryClient();
+    const outcomes = await executeWrites(client, await emptyView(), [write(0, {}), write(1)]);
+    expect(outcomes.map((o) => `${o.write.name}:${o.result}`)).toEqual(['com.example/s0:failed', 'com.example/s1:written']);
+    const failed = outcomes[0] as { error: { message: string; retryable: boolean } };
+    expect(failed.error.retryable).toBe(false);
+    expect(failed.error.message).toContain('did not keep its ownership record');
   });
 });
