@@ -74,6 +74,8 @@ function cluster(): KubeObject[] {
       },
       // Every third server is stdio behind an SSE proxy that knows its public prefix.
       spec: { image: `ghcr.io/example/server-${i}:v1.${i % 10}.0`, transport: i % 3 ? 'streamable-http' : 'stdio', proxyMode: 'sse', endpointPrefix: `/server-${i}` },
+      // As ToolHive's operator reports a running server (publishing.md §4).
+      status: { phase: 'Ready' },
     });
     objects.push(routeFor(i, 1));
   }

@@ -224,16 +224,7 @@ export function diffEntries(planned: readonly ServerEntry[], registry: ReadonlyM
       continue;
     }
     const id = writes.length;
-    writes.push({
-      id,
-      kind: 'retire',
-      name: retire.name,
-      version: retire.version,
-      sources: retire.sources,
-      reason: `${retire.reason}; frees ${takers.length === 1 ? 'a URL' : 'URLs'} for ${takers.join(', ')}`,
-      after: [],
-      ...(retire.supersededBy === undefined ? {} : { supersededBy: retire.supersededBy }),
-    });
+    writes.push(retireWrite(id, retire, `${retire.reason}; frees ${takers.length === 1 ? 'a URL' : 'URLs'} for ${takers.join(', ')}`, []));
     for (const taker of takers) blockingRetireIds.set(taker, [...(blockingRetireIds.get(taker) ?? []), id]);
   }
   const publishIds = new Map<string, number>();
@@ -247,19 +238,22 @@ export function diffEntries(planned: readonly ServerEntry[], registry: ReadonlyM
   for (const retire of deferred) {
     const id = writes.length;
     const supersedingId = retire.supersededBy === undefined ? undefined : publishIds.get(retire.supersededBy);
-    writes.push({
-      id,
-      kind: 'retire',
-      name: retire.name,
-      version: retire.version,
-      sources: retire.sources,
-      reason: retire.reason,
-      after: supersedingId === undefined ? [] : [supersedingId],
-      ...(retire.supersededBy === undefined ? {} : { supersededBy: retire.supersededBy }),
-    });
+    writes.push(retireWrite(id, retire, retire.reason, supersedingId === undefined ? [] : [supersedingId]));
   }
   for (const status of statusWrites) writes.push({ ...status, id: writes.length, after: [] });
   return { writes, conflicts, unchanged, altered, owned };
+}
+
+interface PlannedRetire {
+  name: string;
+  version: string;
+  sources: OwnedSource[];
+  supersededBy?: string;
+}
+
+function retireWrite(id: number, retire: PlannedRetire, reason: string, after: number[]): RetireWrite {
+  const { name, version, sources, supersededBy } = retire;
+  return { id, kind: 'retire', name, version, sources, reason, after, ...(supersededBy === undefined ? {} : { supersededBy }) };
 }
 
 /** The entry with the digest of its content in its ownership record (what the publisher sends). */

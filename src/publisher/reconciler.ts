@@ -160,6 +160,8 @@ export class Reconciler {
   private firstPendingAt: number | undefined;
   private pendingTrigger = 'change';
   private retryTimer: NodeJS.Timeout | undefined;
+  /** A pass when the earliest open hold's grace ends (nothing else may happen by then). */
+  private holdTimer: NodeJS.Timeout | undefined;
   private retryAt = 0;
   private resyncTimer: NodeJS.Timeout | undefined;
   private passes = 0;
@@ -229,8 +231,8 @@ export class Reconciler {
   async stop(): Promise<void> {
     this.stopped = true;
     this.stopWrites.abort();
-    for (const timer of [this.debounceTimer, this.retryTimer, this.resyncTimer]) if (timer !== undefined) clearTimeout(timer);
-    this.debounceTimer = this.retryTimer = this.resyncTimer = undefined;
+    for (const timer of [this.debounceTimer, this.retryTimer, this.resyncTimer, this.holdTimer]) if (timer !== undefined) clearTimeout(timer);
+    this.debounceTimer = this.retryTimer = this.resyncTimer = this.holdTimer = undefined;
     await this.passing;
   }
 
@@ -271,6 +273,25 @@ export class Reconciler {
       void this.resync().finally(() => this.scheduleResync());
     }, timerDelay(this.resyncIntervalMs));
     this.resyncTimer.unref?.();
+  }
+
+  /**
+   * A hold's grace ends on the clock, not on a cluster change: without a pass then, a name
+   * not ready (or uncertain) would stay as it is until the next resync, or forever with
+   * resync off (publishing.md §1, §4).
+   */
+  private scheduleHoldExpiry(holds: readonly Hold[]): void {
+    if (this.holdTimer !== undefined) clearTimeout(this.holdTimer);
+    this.holdTimer = undefined;
+    const ends = holds.filter((hold) => !hold.expired).map((hold) => hold.since + this.settings.holdGraceMs);
+    if (ends.length === 0 || this.stopped) return;
+    this.holdTimer = setTimeout(() => {
+      this.holdTimer = undefined;
+      // While backing off from a registry failure, the retry's pass applies it.
+      if (this.retryTimer !== undefined && this.retryAt > Date.now()) return;
+      void this.pass('hold grace');
+    }, timerDelay(Math.min(...ends) - Date.now() + 10));
+    this.holdTimer.unref?.();
   }
 
   private scheduleRetry(error: RegistryError | undefined): void {
@@ -421,6 +442,7 @@ export class Reconciler {
       statusChanges,
     });
     this.holdSince = rules.since;
+    this.scheduleHoldExpiry(rules.holds);
     for (const key of this.expiredLogged) if (!rules.since.has(key)) this.expiredLogged.delete(key);
     report.rules = rules;
     for (const hold of rules.holds) {

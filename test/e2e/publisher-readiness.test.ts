@@ -19,7 +19,7 @@ import { startRegistry, type RegistryServer } from '../support/registry-server.t
 import { startToolHiveStandIn, type ToolHiveStandIn } from '../support/toolhive-registry-stand-in.ts';
 
 const NS = 'mcp-servers';
-const GRACE_MS = 2_000;
+const GRACE_MS = 3_000;
 const NAME = 'com.toolhive.k8s.mcp-servers/github';
 
 let cluster: ControlPlane;
@@ -114,8 +114,9 @@ describe('readiness on the upstream registry', () => {
     }, 10_000, `${NAME} deprecated after the grace`);
     expect(deprecated.server.version).toBe(publishedVersion);
     const official = deprecated._meta['io.modelcontextprotocol.registry/official'];
-    if (official.statusMessage !== undefined) expect(official.statusMessage).toMatch(/MCPServer mcp-servers\/github is Failed/);
-    // v1.8.9 keeps a deprecated version listed and latest, flagged.
+    // v1.8.9 returns the statusMessage, and keeps a deprecated version listed and latest, flagged.
+    expect(official.statusMessage).toBe('MCPServer mcp-servers/github is Failed');
+    expect(official.isLatest).toBe(true);
     expect((await reader().latest(NAME))?.server.version).toBe(publishedVersion);
     // The only write since Failed: the deprecation, made only after the grace had passed.
     const writes = writtenSince(one, from);

@@ -5,20 +5,11 @@ import { describe, expect, it } from 'vitest';
 import { diffJson, formatDiffText, hasChanges } from '../../../src/cli/diff-command.ts';
 import { diffEntries } from '../../../src/diff/diff.ts';
 import { applyPublishingRules, type RulesInput } from '../../../src/publishing-rules/index.ts';
-import { OWNERSHIP_KEY, PUBLISHER_PROVIDED_KEY, SERVER_SCHEMA_URL, type ServerEntry } from '../../../src/planner/server-entry.ts';
-import type { RegistryVersion } from '../../../src/registry/client.ts';
+import type { ServerEntry } from '../../../src/planner/server-entry.ts';
+import { heldVersion, serverEntry } from '../../support/registry-entries.ts';
 
-function entry(name: string, owner = 'cluster-a', description = 'An MCP server'): ServerEntry {
-  return {
-    $schema: SERVER_SCHEMA_URL,
-    name,
-    description,
-    version: '1.0.0',
-    remotes: [{ type: 'streamable-http', url: `https://mcp.example.com/${name.split('/')[1]}/mcp` }],
-    _meta: { [PUBLISHER_PROVIDED_KEY]: { 'io.github.stacklok': {}, [OWNERSHIP_KEY]: { owner, sources: [{ kind: 'HTTPRoute', namespace: 'mcp', name: name.split('/')[1]! }] } } },
-  };
-}
-const held = (e: ServerEntry): RegistryVersion => ({ server: { ...e }, status: 'active', isLatest: true, publishedAt: '2026-01-01T00:00:00Z' });
+const entry = (name: string, owner = 'cluster-a', description = 'An MCP server') => serverEntry(name, { owner, description });
+const held = (e: ServerEntry) => heldVersion(e);
 
 function run(planned: ServerEntry[], registry: ServerEntry[], extra: Partial<RulesInput> = {}) {
   const diff = diffEntries(planned, new Map(registry.map((e) => [e.name, [held(e)]])), 'cluster-a');

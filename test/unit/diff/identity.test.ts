@@ -5,26 +5,12 @@ import { describe, expect, it } from 'vitest';
 import { contentDigest } from '../../../src/diff/content.ts';
 import { diffEntries, withDigest, type PublishWrite, type Write } from '../../../src/diff/diff.ts';
 import { parseAdoptedOwner, standingOf, type Identity } from '../../../src/diff/identity.ts';
-import { OWNERSHIP_KEY, PUBLISHER_PROVIDED_KEY, SERVER_SCHEMA_URL, type ServerEntry } from '../../../src/planner/server-entry.ts';
-import type { EntryStatus, RegistryVersion } from '../../../src/registry/client.ts';
+import { OWNERSHIP_KEY, PUBLISHER_PROVIDED_KEY, type ServerEntry } from '../../../src/planner/server-entry.ts';
+import { heldVersion, serverEntry } from '../../support/registry-entries.ts';
 
-function entry(name: string, record: { owner?: string; installation?: string; digest?: string } = {}, description = 'An MCP server'): ServerEntry {
-  return {
-    $schema: SERVER_SCHEMA_URL,
-    name,
-    description,
-    version: '1.0.0',
-    remotes: [{ type: 'streamable-http', url: `https://mcp.example.com/${name.split('/')[1]}/mcp` }],
-    _meta: {
-      [PUBLISHER_PROVIDED_KEY]: {
-        'io.github.stacklok': {},
-        [OWNERSHIP_KEY]: { owner: record.owner ?? 'cluster-a', ...(record.installation ? { installation: record.installation } : {}), sources: [{ kind: 'HTTPRoute', namespace: 'mcp', name: 'x' }], ...(record.digest ? { digest: record.digest } : {}) },
-      },
-    },
-  };
-}
-
-const held = (server: ServerEntry, status: EntryStatus = 'active'): RegistryVersion => ({ server: JSON.parse(JSON.stringify(server)), status, isLatest: true, publishedAt: '2026-01-01T00:00:00Z' });
+const entry = (name: string, record: { owner?: string; installation?: string; digest?: string } = {}, description?: string): ServerEntry =>
+  serverEntry(name, { ...record, ...(description ? { description } : {}), sources: [{ kind: 'HTTPRoute', namespace: 'mcp', name: 'x' }] });
+const held = heldVersion;
 const summary = (writes: Write[]) => writes.map((w) => `${w.kind} ${w.name}@${w.version}`);
 const RELEASE_A: Identity = { owner: 'cluster-a', installation: 'mcp-system/a' };
 

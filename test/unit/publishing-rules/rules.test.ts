@@ -6,24 +6,16 @@ import { applyPublishingRules, holdKey, massRetireRefusal, policyWithholds, sour
 import { ContentionTracker } from '../../../src/publishing-rules/contention.ts';
 import { ObjectIndex } from '../../../src/cluster/object-index.ts';
 import type { OwnedSource } from '../../../src/planner/ownership.ts';
-import { OWNERSHIP_KEY, PUBLISHER_PROVIDED_KEY, SERVER_SCHEMA_URL, type ServerEntry } from '../../../src/planner/server-entry.ts';
-import type { EntryStatus, RegistryVersion } from '../../../src/registry/client.ts';
+import type { ServerEntry } from '../../../src/planner/server-entry.ts';
+import type { EntryStatus } from '../../../src/registry/client.ts';
+import { heldVersion, serverEntry } from '../../support/registry-entries.ts';
 
 const OWNER = 'cluster-a';
 const route = (name: string, namespace = 'mcp'): OwnedSource => ({ kind: 'HTTPRoute', namespace, name });
 const server = (name: string, namespace = 'mcp'): OwnedSource => ({ kind: 'MCPServer', namespace, name });
 
-function entry(name: string, sources: OwnedSource[] = [route(name.split('/')[1]!)], description = 'An MCP server'): ServerEntry {
-  return {
-    $schema: SERVER_SCHEMA_URL,
-    name,
-    description,
-    version: '1.0.0',
-    remotes: [{ type: 'streamable-http', url: `https://mcp.example.com/${name.split('/')[1]}/mcp` }],
-    _meta: { [PUBLISHER_PROVIDED_KEY]: { 'io.github.stacklok': {}, [OWNERSHIP_KEY]: { owner: OWNER, sources } } },
-  };
-}
-const held = (e: ServerEntry, status: EntryStatus = 'active'): RegistryVersion => ({ server: { ...e }, status, isLatest: true, publishedAt: '2026-01-01T00:00:00Z' });
+const entry = (name: string, sources?: OwnedSource[], description?: string): ServerEntry => serverEntry(name, { ...(sources ? { sources } : {}), ...(description ? { description } : {}) });
+const held = heldVersion;
 const registry = (...entries: [ServerEntry, EntryStatus?][]) => new Map(entries.map(([e, status]) => [e.name, [held(e, status)]]));
 const summary = (writes: readonly Write[]) => writes.map((w) => `${w.kind} ${w.name}`);
 
