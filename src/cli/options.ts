@@ -1,7 +1,7 @@
 // Options shared by several subcommands, defined once so `validate`, `plan` and the
 // long-running modes agree on names, defaults and environment variables.
 
-import { Option } from 'commander';
+import { Option, type Command } from 'commander';
 import { DEFAULT_NAME_PREFIX } from '../contract/types.ts';
 
 export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -29,6 +29,29 @@ export function referentialChecksOption(): Option {
     .choices(['deny', 'warn'])
     .env('MCP_REGISTRY_EXPORT_REFERENTIAL_CHECKS')
     .default('deny');
+}
+
+const FALSE_WORDS = new Set(['', '0', 'false', 'no', 'off']);
+const TRUE_WORDS = new Set(['1', 'true', 'yes', 'on']);
+
+/**
+ * Commander turns a switch on when its variable is set at all, so
+ * `MCP_REGISTRY_EXPORT_ALLOW_MASS_RETIRE=false` would allow mass retires: before every
+ * action, a switch set from its variable takes the variable's value (false, 0, no, off or
+ * empty: off), and anything else but true, 1, yes or on is a usage error.
+ */
+export function readSwitchesFromEnvironment(program: Command): void {
+  program.hook('preAction', (_root, action) => {
+    for (const option of action.options) {
+      if (!option.envVar || option.required || option.optional || option.negate) continue;
+      const name = option.attributeName();
+      if (action.getOptionValueSource(name) !== 'env') continue;
+      const raw = process.env[option.envVar] ?? '';
+      const word = raw.trim().toLowerCase();
+      if (FALSE_WORDS.has(word)) action.setOptionValueWithSource(name, false, 'env');
+      else if (!TRUE_WORDS.has(word)) throw new UsageError(`${option.envVar}=${JSON.stringify(raw.slice(0, 40))} is neither true nor false`);
+    }
+  });
 }
 
 /** A usage error: exit code 2, like commander's own. */

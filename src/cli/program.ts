@@ -7,7 +7,7 @@
 
 import { Command, CommanderError, Option } from 'commander';
 import { ManifestError } from './manifests.ts';
-import { UsageError } from './options.ts';
+import { readSwitchesFromEnvironment, UsageError } from './options.ts';
 import { registerCertsCommand } from './certs-command.ts';
 import { registerDiffCommand } from './diff-command.ts';
 import { registerPlanCommand } from './plan-command.ts';
@@ -31,6 +31,7 @@ export function buildProgram(): Command {
   registerCertsCommand(program);
   registerDiffCommand(program);
   registerPruneCommand(program);
+  readSwitchesFromEnvironment(program);
   return program;
 }
 

@@ -8,6 +8,7 @@ import type { ObjectRef } from '../planner/result.ts';
 import type { PassReport } from './reconciler.ts';
 import { sourcesOf } from '../planner/ownership.ts';
 import type { Write } from '../diff/diff.ts';
+import { isStaleViewError } from './execute.ts';
 
 export type EventReason =
   | 'EndpointPublished'
@@ -68,7 +69,9 @@ export function eventsForPass(pass: PassReport, installation?: InstallationObjec
       else if (write.kind === 'update') add(sources, { type: 'Normal', reason: 'EndpointUpdated', action: 'Update', note: `published ${subject}${urlsOf(write.entry)} (${write.reason})` });
       else if (write.kind === 'deprecate') add(sources, { type: 'Warning', reason: 'EndpointDeprecated', action: 'Deprecate', note: `deprecated ${subject} (${write.reason})` });
       else add(sources, { type: 'Normal', reason: 'EndpointActivated', action: 'Activate', note: `active again: ${subject} (${write.reason})` });
-    } else if (outcome.result === 'failed') {
+    } else if (outcome.result === 'failed' && !isStaleViewError(outcome.error)) {
+      // A stale view (another writer got there first) is read again, not a refusal: the
+      // next pass decides, and a name held by someone else becomes a NameConflict.
       add(sources, { type: 'Warning', reason: 'PublishFailed', action: ACTION[write.kind], note: `the registry refused ${write.kind} ${subject}: ${outcome.error.message}` });
     }
   }

@@ -512,7 +512,7 @@ describe('cleanupOnUninstall: the pre-delete hook Job', () => {
     expect(objects.filter((o) => o.kind !== 'Job').map((o) => o.kind).sort()).toEqual((await render(withUrl())).map((o) => o.kind).sort());
   });
 
-  it('gives prune the Deployment\'s registry settings, credentials, owner, installation, adopted owners, namespaces, prefix, install namespace and Lease name', async () => {
+  it('gives prune the Deployment\'s registry settings, credentials, owner, installation, adopted owners, prefix, install namespace and Lease name, not its --namespace set (leaving takes every entry of the installation)', async () => {
     const objects = await render(
       withUrl({
         cleanupOnUninstall: true,
@@ -521,7 +521,7 @@ describe('cleanupOnUninstall: the pre-delete hook Job', () => {
         registry: { flavor: 'toolhive', auth: tokenAuth.registry.auth },
       }),
     );
-    expect(jobContainer(objects).args).toEqual(['prune', '--namespace', 'team-a', '--namespace', 'team-b']);
+    expect(jobContainer(objects).args).toEqual(['prune']);
     expect(container(objects).args).toEqual(['run', '--namespace', 'team-a', '--namespace', 'team-b']);
     const deploymentEnv = new Map(container(objects).env.map((e) => [e.name, e]));
     for (const variable of jobContainer(objects).env) expect(variable, variable.name).toEqual(deploymentEnv.get(variable.name));
