@@ -123,6 +123,9 @@ const PAST_TENSE: Record<Write['kind'], string> = { publish: 'published', update
 
 const NO_KINDS: ReadonlyMap<string, string> = new Map();
 
+/** How often a pass looks again while a hold on a kind not known for certain is open. */
+const UNCERTAIN_RECHECK_MS = 1_000;
+
 /** The plan's names that are not ready (discovery.md §10). */
 function pendingOf(planned: PlanResult): readonly { name: string; reason: string }[] {
   return (planned as PlanResult & { pending?: { name: string; reason: string }[] }).pending ?? [];
@@ -278,19 +281,25 @@ export class Reconciler {
   /**
    * A hold's grace ends on the clock, not on a cluster change: without a pass then, a name
    * not ready (or uncertain) would stay as it is until the next resync, or forever with
-   * resync off (publishing.md §1, §4).
+   * resync off (publishing.md §1, §4). Nor does a kind known for certain again (its watch
+   * re-listed the same objects) change anything in the cache: while a hold on an uncertain
+   * kind is open, a pass looks again every UNCERTAIN_RECHECK_MS, so the hold ends when the
+   * state clears.
    */
   private scheduleHoldExpiry(holds: readonly Hold[]): void {
     if (this.holdTimer !== undefined) clearTimeout(this.holdTimer);
     this.holdTimer = undefined;
-    const ends = holds.filter((hold) => !hold.expired).map((hold) => hold.since + this.settings.holdGraceMs);
+    const now = Date.now();
+    const ends = holds
+      .filter((hold) => !hold.expired)
+      .map((hold) => Math.min(hold.since + this.settings.holdGraceMs, hold.category === 'unknown kind' ? now + UNCERTAIN_RECHECK_MS : Infinity));
     if (ends.length === 0 || this.stopped) return;
     this.holdTimer = setTimeout(() => {
       this.holdTimer = undefined;
       // While backing off from a registry failure, the retry's pass applies it.
       if (this.retryTimer !== undefined && this.retryAt > Date.now()) return;
       void this.pass('hold grace');
-    }, timerDelay(Math.min(...ends) - Date.now() + 10));
+    }, timerDelay(Math.min(...ends) - now + 10));
     this.holdTimer.unref?.();
   }
 

@@ -136,6 +136,10 @@ export function applyPublishingRules(input: RulesInput): RulesResult {
       const held = hold(name, category, reason, [uncertain.source]);
       if (!held.expired) {
         for (const write of writes) withhold(write, 'hold', reason);
+        // A readiness hold already running keeps its start: it is not looked at now, not over.
+        const readiness = holdKey(name, 'not ready');
+        const started = input.since.get(readiness);
+        if (started !== undefined && input.pending.has(name)) result.since.set(readiness, started);
         continue;
       }
     }

@@ -111,6 +111,14 @@ describe('readiness (publishing.md §4)', () => {
     expect(past.holds[0]!.expired).toBe(true);
   });
 
+  it('an uncertain source does not restart a readiness hold that is running', () => {
+    const diff = diffEntries([s], registry([s]), OWNER);
+    const since = new Map([[holdKey('com.x/s', 'not ready'), NOW - 30_000]]);
+    const result = rules({ diff, pending, since, uncertainty: staleRoute('s') });
+    expect(result.holds.map((h) => h.category)).toEqual(['stale status']);
+    expect(result.since.get(holdKey('com.x/s', 'not ready'))).toBe(NOW - 30_000);
+  });
+
   it('an already deprecated name is not deprecated again, and is activated once ready', () => {
     const diff = diffEntries([s], registry([s, 'deprecated']), OWNER);
     expect(rules({ diff, pending, since: new Map([[holdKey('com.x/s', 'not ready'), NOW - 600_000]]) }).writes).toEqual([]);
