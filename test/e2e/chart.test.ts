@@ -235,7 +235,8 @@ describe('helm uninstall with cleanupOnUninstall', () => {
     const { job, uninstall, finished } = await startUninstall();
     expect(job.metadata.annotations['helm.sh/hook']).toBe('pre-delete');
     const container = job.spec.template.spec.containers[0]!;
-    expect(container.args).toEqual(['prune', '--namespace', 'team-a']);
+    // Not the publisher's --namespace set: leaving takes every entry of the installation.
+    expect(container.args).toEqual(['prune']);
     expect(Object.fromEntries(container.env.map((e) => [e.name, e.value]))).toMatchObject({
       MCP_REGISTRY_EXPORT_REGISTRY_URL: TEST_REGISTRY_URL,
       MCP_REGISTRY_EXPORT_REGISTRY_TOKEN_FILE: '/etc/mcp-registry-export/registry/token',
