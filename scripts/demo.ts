@@ -81,7 +81,7 @@ try {
     for (let i = 0; ; i++) {
       const response = await fetch(`${registry.url}/v0.1/servers?search=com.toolhive.k8s.&version=latest`);
       const body = (await response.json()) as { servers: { server: { name: string; version: string; remotes?: { url: string }[] } }[] };
-      if (body.servers.length >= 2 || i > 100) return body.servers;
+      if (body.servers.length >= 3 || i > 100) return body.servers;
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
   });

@@ -10,7 +10,7 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import express, { type ErrorRequestHandler, type Express, type Request, type Response } from 'express';
 import type { ContractContext } from '../contract/types.ts';
-import { isMCPKind } from '../kubernetes/kinds.ts';
+import { isAnnotatedMCPKind } from '../kubernetes/kinds.ts';
 import { silentLogger, type Logger } from '../observability/logger.ts';
 import { createAdmissionMetrics, type AdmissionMetrics, type AdmissionOperation, type AdmissionVerdict } from '../observability/metrics.ts';
 import {
@@ -108,7 +108,7 @@ export interface AdmissionServer {
 function kindLabel(request: AdmissionRequest | undefined): string {
   const kind = request?.kind?.kind;
   if (kind === undefined) return 'unknown';
-  return kind === 'HTTPRoute' || isMCPKind(kind) ? kind : 'other';
+  return kind === 'HTTPRoute' || isAnnotatedMCPKind(kind) ? kind : 'other';
 }
 
 const BODY_ERROR_REASONS: Record<number, string> = { 400: 'BadRequest', 413: 'RequestEntityTooLarge', 503: 'ServiceUnavailable' };

@@ -2,7 +2,7 @@
 // annotation, apply the value rules, then (for exported objects) the checks that look at
 // other objects. Shared by the admission webhook, `validate` and the planner.
 
-import { isHTTPRoute, isMCPResource } from '../kubernetes/kinds.ts';
+import { isAnnotatedMCPObject, isHTTPRoute } from '../kubernetes/kinds.ts';
 import { namespaceOf, type KubeObject } from '../kubernetes/objects.ts';
 import { closestKnownKey } from './did-you-mean.ts';
 import { ANNOTATION_PREFIX, isContractKey, isRegistryAnnotated, KEY_SCOPES, knownShortKeyOf, type ShortKey } from './keys.ts';
@@ -37,9 +37,9 @@ function nonStringKind(value: unknown): string {
   return Array.isArray(value) ? 'an array' : `a value of type ${typeof value}`;
 }
 
-/** Is the object one of the kinds the contract covers? */
+/** Is the object one of the kinds the contract covers (HTTPRoute, an MCP resource, an MCPServerEntry)? */
 export function isInScope(object: KubeObject): boolean {
-  return isHTTPRoute(object) || isMCPResource(object);
+  return isHTTPRoute(object) || isAnnotatedMCPObject(object);
 }
 
 /** The per-object rules only: no look-ups of other objects. */

@@ -3,7 +3,7 @@
 
 import type { ClusterLookups } from '../cluster/lookups.ts';
 import { ruleForwards } from '../gateway-api/forwarding.ts';
-import { MCP_KINDS, isHTTPRoute } from '../kubernetes/kinds.ts';
+import { ANNOTATED_MCP_KINDS, isHTTPRoute } from '../kubernetes/kinds.ts';
 import { namespaceOf, type KubeObject } from '../kubernetes/objects.ts';
 import { resolveRouteBackends } from '../toolhive/backends.ts';
 import { isExported, readRegistryAnnotations, readRegistryText } from './registry-annotations.ts';
@@ -14,7 +14,7 @@ export interface RegistryNameClaim extends NameClaim {
   registryName: string;
 }
 
-/** The final name of an MCP resource's entry: its registry-name, else `<prefix>/<name>`. */
+/** The final name of an MCP resource's (or MCPServerEntry's) entry: its registry-name, else `<prefix>/<name>`. */
 export function mcpResourceRegistryName(resource: KubeObject, options: ContractOptions, override?: string): string {
   const namespace = namespaceOf(resource, options.defaultNamespace);
   const name = override ?? readRegistryText(resource.metadata?.annotations, 'name') ?? resource.metadata?.name ?? '';
@@ -63,7 +63,7 @@ function resourceKey(kind: string, namespace: string, name: string): string {
 export function buildExportIndex(lookups: ClusterLookups, options: ContractOptions): ExportIndex {
   const claims = new Map<string, NameClaim[]>();
   const describedByRoute = new Set<string>();
-  for (const kind of ['HTTPRoute', ...MCP_KINDS]) {
+  for (const kind of ['HTTPRoute', ...ANNOTATED_MCP_KINDS]) {
     for (const object of lookups.list(kind)) {
       const annotations = object.metadata?.annotations ?? {};
       if (!isExported(annotations)) continue;

@@ -4,9 +4,10 @@
 
 import { judgeParentListeners } from '../gateway-api/listeners.ts';
 import { describeParentRef, isGatewayParent, isListenerSetParent, resolveParentRef } from '../gateway-api/parent-refs.ts';
-import { GATEWAY_API_GROUP, isHTTPRoute } from '../kubernetes/kinds.ts';
-import { namespaceOf, type Gateway, type HTTPRoute, type KubeObject, type ReferenceGrant } from '../kubernetes/objects.ts';
+import { GATEWAY_API_GROUP, isHTTPRoute, isMCPServerEntry } from '../kubernetes/kinds.ts';
+import { namespaceOf, type Gateway, type HTTPRoute, type KubeObject, type MCPServerEntry, type ReferenceGrant } from '../kubernetes/objects.ts';
 import { mcpServerBypassedBy, resolveRouteBackends, serviceRefsOf, type ServiceRef } from '../toolhive/backends.ts';
+import { serverEntryRemote } from '../toolhive/server-entries.ts';
 import { fullKey } from './keys.ts';
 import { objectFinding } from './messages.ts';
 import { buildExportIndex, registryNamesClaimedBy } from './name-claims.ts';
@@ -31,6 +32,7 @@ export function referentialFindings(object: KubeObject, annotations: Record<stri
     checkCrossNamespaceBackends(object, context, deny);
     checkProxyBypass(object, context, warn);
   }
+  if (isMCPServerEntry(object)) checkServerEntryRemote(object, annotations, context, warn);
   checkNameOwnership(object, annotations, context, exports, deny);
   checkDescriptionAvailable(object, annotations, context, exports, warn);
   return findings;
@@ -140,6 +142,19 @@ function checkNameOwnership(
   }
 }
 
+/**
+ * An MCPServerEntry publishes spec.remoteUrl unless registry-url overrides it: warn about
+ * what the planner would skip (no usable URL) or flag (http, loopback), as the registry-url
+ * rule does for the annotation. Warnings only: the spec is ToolHive's, not this contract's.
+ */
+function checkServerEntryRemote(entry: KubeObject, annotations: Record<string, string>, context: ContractContext, warn: Report): void {
+  if (annotations[fullKey('registry-url')] !== undefined) return; // the annotation's own rule judged it
+  const remote = serverEntryRemote(entry as MCPServerEntry, undefined);
+  const { defaultNamespace } = context.options;
+  if ('problem' in remote) warn(objectFinding(entry, defaultNamespace, null, `${remote.problem}; the publisher skips it`));
+  else for (const warning of remote.warnings) warn(objectFinding(entry, defaultNamespace, null, warning));
+}
+
 function hasDescription(object: KubeObject | undefined): boolean {
   return object !== undefined && readRegistryAnnotations(object.metadata?.annotations).description !== undefined;
 }
@@ -158,6 +173,10 @@ function checkDescriptionAvailable(
   if (isHTTPRoute(object)) {
     const { backends } = resolveRouteBackends(object, namespace, lookups);
     if (backends.length > 0 && backends.every((backend) => hasDescription(backend.resource))) return;
+  } else if (isMCPServerEntry(object)) {
+    // No route leads to an MCPServerEntry: its own annotation is the only description.
+    warn(objectFinding(object, options.defaultNamespace, fullKey('registry-description'), 'has no registry-description (an MCPServerEntry gets none from a route); the publisher skips entries without one'));
+    return;
   } else if (exports().describedByRoute(object.kind ?? '', namespace, object.metadata?.name ?? '')) {
     return;
   }

@@ -166,16 +166,33 @@ export interface MCPServer extends KubeObject {
     endpointPrefix?: string;
     port?: number;
     proxyPort?: number;
+    /** An MCPToolConfig of the same namespace (discovery.md section 9). */
+    toolConfigRef?: { name?: string };
   };
 }
 
 export interface MCPRemoteProxy extends KubeObject {
-  spec?: { remoteUrl?: string; transport?: string; endpointPrefix?: string };
+  spec?: { remoteUrl?: string; transport?: string; endpointPrefix?: string; toolConfigRef?: { name?: string } };
 }
 
 export interface VirtualMCPServer extends KubeObject {}
 
 export type MCPResource = MCPServer | MCPRemoteProxy | VirtualMCPServer;
+
+/** A remote MCP server for vMCP discovery: no pods, no Service (CRD: remoteUrl, transport and groupRef required). */
+export interface MCPServerEntry extends KubeObject {
+  spec?: { remoteUrl?: string; transport?: string; groupRef?: { name?: string } };
+}
+
+/** The tool filter and overrides ToolHive's proxy applies to an MCPServer or MCPRemoteProxy that names it. */
+export interface MCPToolConfig extends KubeObject {
+  spec?: {
+    /** Tool names (after overrides) clients see; empty or absent: all. */
+    toolsFilter?: string[];
+    /** By the server's own tool name. */
+    toolsOverride?: Record<string, { name?: string; description?: string; annotations?: Record<string, unknown> }>;
+  };
+}
 
 // ---- helpers ----
 

@@ -27,6 +27,9 @@ export const DEFAULT_WATCHED_KINDS: readonly WatchedKind[] = [
   { kind: 'MCPServer', group: TOOLHIVE_GROUP, versions: ['v1beta1', 'v1alpha1'], plural: 'mcpservers' },
   { kind: 'MCPRemoteProxy', group: TOOLHIVE_GROUP, versions: ['v1beta1', 'v1alpha1'], plural: 'mcpremoteproxies' },
   { kind: 'VirtualMCPServer', group: TOOLHIVE_GROUP, versions: ['v1beta1', 'v1alpha1'], plural: 'virtualmcpservers' },
+  // Not exported itself: the tool filter and overrides of MCPServers and MCPRemoteProxies (discovery.md section 9).
+  { kind: 'MCPToolConfig', group: TOOLHIVE_GROUP, versions: ['v1beta1', 'v1alpha1'], plural: 'mcptoolconfigs' },
+  { kind: 'MCPServerEntry', group: TOOLHIVE_GROUP, versions: ['v1beta1', 'v1alpha1'], plural: 'mcpserverentries' },
 ];
 
 export function isClusterScoped(kind: WatchedKind): boolean {

@@ -1,10 +1,13 @@
 // MCP resources exported with their own URL (discovery.md section 1): each contributes a
 // direct remote with its `registry-url`, typed by its transport. Exported resources
-// without a URL are returned so the walk can check that a route publishes them.
+// without a URL are returned so the walk can check that a route publishes them. An
+// exported MCPServerEntry contributes a direct remote with its `registry-url`, else its
+// `spec.remoteUrl`, typed by `spec.transport`; no route leads to it.
 
 import { expandRegistryName } from '../contract/registry-name.ts';
-import { isMCPResource, MCP_KINDS, type MCPKind } from '../kubernetes/kinds.ts';
-import type { KubeObject, MCPResource } from '../kubernetes/objects.ts';
+import { ANNOTATED_MCP_KINDS, isAnnotatedMCPObject, MCP_SERVER_ENTRY_KIND, type AnnotatedMCPKind } from '../kubernetes/kinds.ts';
+import type { KubeObject, MCPResource, MCPServerEntry } from '../kubernetes/objects.ts';
+import { serverEntryRemote } from '../toolhive/server-entries.ts';
 import { compareRefs, type Contribution, type Contributor } from './contributions.ts';
 import { mcpTransport } from './mcp-endpoints.ts';
 import { isBeingDeleted, malformedReason, passesContract, type PlanContext } from './plan-context.ts';
@@ -17,13 +20,13 @@ export interface DirectExports {
   withoutUrl: Contributor[];
 }
 
-/** The MCP resources of the cluster, namespace/name order, deleted ones left out. */
-export function mcpResources(context: PlanContext): { kind: MCPKind; object: KubeObject; ref: ObjectRef }[] {
+/** The MCP resources and MCPServerEntries of the cluster, namespace/name order, deleted ones left out. */
+export function mcpObjects(context: PlanContext): { kind: AnnotatedMCPKind; object: KubeObject; ref: ObjectRef }[] {
   const { lookups, options } = context;
-  const resources: { kind: MCPKind; object: KubeObject }[] = [];
-  for (const kind of MCP_KINDS) {
+  const resources: { kind: AnnotatedMCPKind; object: KubeObject }[] = [];
+  for (const kind of ANNOTATED_MCP_KINDS) {
     for (const object of lookups.list(kind)) {
-      if (isMCPResource(object) && !isBeingDeleted(object)) resources.push({ kind, object });
+      if (isAnnotatedMCPObject(object) && !isBeingDeleted(object)) resources.push({ kind, object });
     }
   }
   return resources
@@ -31,8 +34,8 @@ export function mcpResources(context: PlanContext): { kind: MCPKind; object: Kub
     .sort((a, b) => compareRefs(a.ref, b.ref));
 }
 
-/** One MCP resource: a direct contribution, or the need for a route, or nothing. */
-function walkResource(context: PlanContext, kind: MCPKind, object: KubeObject, ref: ObjectRef): DirectWalk {
+/** One MCP resource (or MCPServerEntry): a direct contribution, or the need for a route, or nothing. */
+function walkResource(context: PlanContext, kind: AnnotatedMCPKind, object: KubeObject, ref: ObjectRef): DirectWalk {
   const { options, judgements } = context;
   const report = new PlanReport();
   const { applies, hasUrl, values } = judgements.of(object);
@@ -43,6 +46,7 @@ function walkResource(context: PlanContext, kind: MCPKind, object: KubeObject, r
   }
   if (!passesContract({ ...context, report }, object, ref)) return { report };
   const contributor: Contributor = { object, ref, values, exported: true };
+  if (kind === MCP_SERVER_ENTRY_KIND) return walkServerEntry(context, report, contributor);
   if (values.url === undefined) return { report, withoutUrl: contributor };
   const transport = mcpTransport(kind, object as MCPResource);
   if (typeof transport !== 'string') {
@@ -60,8 +64,28 @@ function walkResource(context: PlanContext, kind: MCPKind, object: KubeObject, r
   return { report, contribution };
 }
 
+/** An exported MCPServerEntry: its registry-url, else spec.remoteUrl, typed by spec.transport. */
+function walkServerEntry(context: PlanContext, report: PlanReport, contributor: Contributor): DirectWalk {
+  const { object, ref, values } = contributor;
+  const remote = serverEntryRemote(object as MCPServerEntry, values.url);
+  if ('problem' in remote) {
+    report.skip(ref, remote.problem);
+    return { report };
+  }
+  for (const warning of remote.warnings) report.warn(ref, warning);
+  const contribution: Contribution = {
+    kind: 'direct',
+    registryName: expandRegistryName(values.name ?? ref.name, ref.namespace, context.options.namePrefix),
+    owningNamespace: ref.namespace,
+    resource: contributor,
+    type: remote.type,
+    urls: [remote.url],
+  };
+  return { report, contribution };
+}
+
 /** A resource whose spec breaks its CRD schema (manifests may hold one) is skipped, not fatal. */
-function walkGuarded(context: PlanContext, kind: MCPKind, object: KubeObject, ref: ObjectRef): DirectWalk {
+function walkGuarded(context: PlanContext, kind: AnnotatedMCPKind, object: KubeObject, ref: ObjectRef): DirectWalk {
   try {
     return walkResource(context, kind, object, ref);
   } catch (error) {
@@ -73,7 +97,7 @@ function walkGuarded(context: PlanContext, kind: MCPKind, object: KubeObject, re
 
 export function directExports(context: PlanContext): DirectExports {
   const result: DirectExports = { contributions: [], withoutUrl: [] };
-  for (const { kind, object, ref } of mcpResources(context)) {
+  for (const { kind, object, ref } of mcpObjects(context)) {
     // A direct remote depends on the resource alone (and the options): remembered by identity.
     let walk = context.cache?.directWalks.get(object);
     if (!walk) {

@@ -1,9 +1,11 @@
 // One registry entry per final name (discovery.md section 7): the remotes of every
 // contribution to the name, metadata from the routes first and then the MCP resources,
 // the version, the publisher-provided metadata, and the flavor's rules. Anything that
-// keeps an entry from being published skips every exported object that fed it.
+// keeps an entry from being published skips every exported object that fed it. Besides the
+// contributions, an entry reads the MCPToolConfigs its MCP resources name (tool-config.ts).
 
 import { createHash } from 'node:crypto';
+import type { ClusterLookups } from '../cluster/lookups.ts';
 import { fullKey } from '../contract/keys.ts';
 import { fullNameProblem } from '../contract/registry-name.ts';
 import { VALUE_RULES } from '../contract/value-rules.ts';
@@ -16,8 +18,10 @@ import { malformedReason } from './plan-context.ts';
 import { ownedSource, ownershipRecord, type OwnershipRecord } from './ownership.ts';
 import type { EntryMemory, PlanCache } from './plan-cache.ts';
 import { fitPublisherProvided } from './publisher-provided.ts';
+import { answersHold, RecordedLookups } from './recorded-lookups.ts';
 import { describeRef, PlanReport } from './result.ts';
 import { PUBLISHER_PROVIDED_KEY, SERVER_SCHEMA_URL, type ServerEntry } from './server-entry.ts';
+import { toolConfigFor, type ToolConfigUse } from './tool-config.ts';
 import { toolhiveExtensions, type ToolHiveServerExtensions } from './toolhive-extension.ts';
 import { DEFAULT_VERSION, versionFromImage } from './versions.ts';
 
@@ -87,14 +91,32 @@ function dedupeRemotes(contributions: Contribution[]): EntryRemote[] {
   return unique;
 }
 
-/** ToolHive's extension for the remotes of one contribution (shared by its URLs). */
-function extensionsOf(contribution: Contribution): ToolHiveServerExtensions {
-  // metadata.kubernetes is the MCP resource, or the route of a route-only export.
-  const object = contribution.resource ?? contribution.route!;
-  return toolhiveExtensions(contribution.route?.values, contribution.resource?.values, ownedSource(object.ref, object.object));
+/**
+ * The tool configuration of each MCP resource, worked out once per entry (discovery.md
+ * section 9); a toolConfigRef to an MCPToolConfig that is not there is warned about.
+ */
+function toolConfigsOf(entryName: string, lookups: ClusterLookups, report: PlanReport): (resource: Contributor) => ToolConfigUse {
+  const known = new Map<Contributor['object'], ToolConfigUse>();
+  return (resource) => {
+    if (known.has(resource.object)) return known.get(resource.object);
+    const use = toolConfigFor(resource.object, resource.ref.namespace, lookups);
+    if (use && 'missing' in use) {
+      report.warn(resource.ref, `entry ${entryName}: spec.toolConfigRef names MCPToolConfig ${resource.ref.namespace}/${use.missing}, which does not exist; tools and tool_definitions are left out`);
+    }
+    known.set(resource.object, use);
+    return use;
+  };
 }
 
-function buildEntry(name: string, group: Contribution[], options: PlanOptions, report: PlanReport): ServerEntry | undefined {
+/** ToolHive's extension for the remotes of one contribution (shared by its URLs). */
+function extensionsOf(contribution: Contribution, toolConfigOf: (resource: Contributor) => ToolConfigUse): ToolHiveServerExtensions {
+  // metadata.kubernetes is the MCP resource, or the route of a route-only export.
+  const object = contribution.resource ?? contribution.route!;
+  const toolConfig = contribution.resource ? toolConfigOf(contribution.resource) : undefined;
+  return toolhiveExtensions(contribution.route?.values, contribution.resource?.values, ownedSource(object.ref, object.object), toolConfig);
+}
+
+function buildEntry(name: string, group: Contribution[], options: PlanOptions, report: PlanReport, lookups: ClusterLookups): ServerEntry | undefined {
   const ordered = group.length > 1 ? orderContributions(group) : group;
   const contributors = uniqueContributors(ordered.flatMap((c) => [c.route, c.resource]));
   const exported = contributors.filter((c) => c.exported);
@@ -133,9 +155,10 @@ function buildEntry(name: string, group: Contribution[], options: PlanOptions, r
 
   // Keyed by URL: a dictionary from the start (no hidden class per distinct set of URLs).
   const extensions = Object.create(null) as Record<string, ToolHiveServerExtensions>;
+  const toolConfigOf = toolConfigsOf(name, lookups, report);
   let last: { contribution: Contribution; extension: ToolHiveServerExtensions } | undefined;
   for (const { url, contribution } of remotes) {
-    if (last?.contribution !== contribution) last = { contribution, extension: extensionsOf(contribution) };
+    if (last?.contribution !== contribution) last = { contribution, extension: extensionsOf(contribution, toolConfigOf) };
     extensions[url] = last.extension;
   }
   const claims = claimsOf(resources, name, report);
@@ -210,9 +233,9 @@ function sameGroup(a: readonly Contribution[], b: readonly Contribution[]): bool
 }
 
 /** An entry whose objects break their CRD schemas where it reads them is skipped, not fatal. */
-function buildEntryGuarded(name: string, group: Contribution[], options: PlanOptions, report: PlanReport): ServerEntry | undefined {
+function buildEntryGuarded(name: string, group: Contribution[], options: PlanOptions, report: PlanReport, lookups: ClusterLookups): ServerEntry | undefined {
   try {
-    return buildEntry(name, group, options, report);
+    return buildEntry(name, group, options, report, lookups);
   } catch (error) {
     for (const contributor of uniqueContributors(group.flatMap((c) => [c.route, c.resource])).filter((c) => c.exported)) {
       report.skip(contributor.ref, `entry ${name}: ${malformedReason(error)}`);
@@ -223,9 +246,10 @@ function buildEntryGuarded(name: string, group: Contribution[], options: PlanOpt
 
 /**
  * One entry per final name. With a cache, an entry whose contributions are the very same
- * as in the last plan is taken from it (with its skips and warnings).
+ * as in the last plan, and whose look-ups (the MCPToolConfigs) still answer the same, is
+ * taken from it (with its skips and warnings).
  */
-export function buildEntries(contributions: Contribution[], options: PlanOptions, report: PlanReport, cache?: PlanCache): ServerEntry[] {
+export function buildEntries(contributions: Contribution[], options: PlanOptions, report: PlanReport, lookups: ClusterLookups, cache?: PlanCache): ServerEntry[] {
   const groups = new Map<string, Contribution[]>();
   for (const contribution of contributions) {
     const group = groups.get(contribution.registryName);
@@ -237,9 +261,11 @@ export function buildEntries(contributions: Contribution[], options: PlanOptions
   for (const name of [...groups.keys()].sort(compareText)) {
     const group = groups.get(name)!;
     let memory = cache?.entries.get(name);
-    if (!memory || !sameGroup(memory.group, group)) {
+    if (!memory || !sameGroup(memory.group, group) || !answersHold(memory.answers, lookups)) {
       const entryReport = cache ? new PlanReport() : report;
-      memory = { group, report: entryReport, entry: buildEntryGuarded(name, group, options, entryReport) };
+      const recorded = cache ? new RecordedLookups(lookups) : undefined;
+      const entry = buildEntryGuarded(name, group, options, entryReport, recorded ?? lookups);
+      memory = { group, answers: recorded?.answers ?? [], report: entryReport, entry };
     }
     if (cache) {
       report.replay(memory.report);

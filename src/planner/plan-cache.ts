@@ -1,9 +1,10 @@
 // What one plan can hand to the next (the publisher re-plans on every change of its
 // informer caches): the contract's judgements, each MCP resource's direct remote, each
 // route's walk with the answers of the cluster look-ups it made, and each entry built from
-// its contributions. A memory is reused only while the objects it came from are the very
-// same objects (identity), so a changed object, or a changed object it looked at, is
-// walked again. Objects must not be edited in place; informer caches replace them.
+// its contributions with the answers of its look-ups (the MCPToolConfigs its MCP resources
+// name). A memory is reused only while the objects it came from are the very same objects
+// (identity), so a changed object, or a changed object it looked at, is walked again.
+// Objects must not be edited in place; informer caches replace them.
 
 import type { KubeObject } from '../kubernetes/objects.ts';
 import type { Contribution, Contributor } from './contributions.ts';
@@ -27,6 +28,8 @@ export interface DirectWalk {
 
 export interface EntryMemory {
   group: readonly Contribution[];
+  /** The look-ups building the entry made (MCPToolConfigs), with their answers. */
+  answers: RecordedAnswers;
   report: PlanReport;
   entry: ServerEntry | undefined;
 }

@@ -54,7 +54,7 @@ export function plan(input: ClusterLookups | Iterable<KubeObject>, options: Part
       context.report.skip(resource.ref, 'registry-export is "true" but it has no registry-url and no exported HTTPRoute publishes it');
     }
   }
-  const entries = buildEntries([...direct.contributions, ...routes.contributions], resolved, context.report, cache);
+  const entries = buildEntries([...direct.contributions, ...routes.contributions], resolved, context.report, lookups, cache);
   // From the phases the lookups hold now, never from a cache: a phase change alone counts.
   const pending = pendingNames(entries, lookups, context.report);
   // Copies: an empty report answers with a shared empty array.

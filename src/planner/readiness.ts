@@ -16,8 +16,9 @@ import { OWNERSHIP_KEY, PUBLISHER_PROVIDED_KEY, type ServerEntry } from './serve
  * The phases in which each kind of MCP resource is ready (the CRDs' `status.phase` enums:
  * MCPServer Pending/Ready/Failed/Terminating/Stopped, MCPRemoteProxy Pending/Ready/Failed/
  * Terminating, VirtualMCPServer Pending/Ready/Degraded/Failed, MCPServerEntry
- * Valid/Pending/Failed). MCPServerEntry is not watched yet; it is here so it is judged
- * alike once it is.
+ * Valid/Pending/Failed). An MCPServerEntry's readiness counts like an MCP resource's: it
+ * is the source of its direct remote, so its phase reaches `pending` through the entry's
+ * ownership record like the others'.
  */
 export const READY_PHASES: Readonly<Record<string, readonly string[]>> = Object.freeze({
   MCPServer: Object.freeze(['Ready']),

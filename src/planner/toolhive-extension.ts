@@ -1,10 +1,12 @@
 // ToolHive's per-remote extension (`publisher-provided["io.github.stacklok"][<url>]`, the
 // `ServerExtensions` of stacklok/toolhive-core): status, tier, tools, tags, tool
 // definitions and the Kubernetes object behind the remote (discovery.md section 7,
-// "Field mapping").
+// "Field mapping"). tools and tool definitions as clients see them through the MCP
+// resource's MCPToolConfig, if it names one (section 9, tool-config.ts).
 
 import type { RegistryAnnotations } from '../contract/registry-annotations.ts';
 import type { OwnedSource } from './ownership.ts';
+import { configuredDefinitions, configuredTools, type ToolConfigUse } from './tool-config.ts';
 
 export interface ToolHiveServerExtensions {
   status: 'active';
@@ -21,24 +23,28 @@ export interface ToolHiveServerExtensions {
 /**
  * The extension of one remote. `route` is the exporting route (absent for a direct remote),
  * `resource` the MCP resource behind it (absent for a route-only export); the route's
- * values win. `object` is the MCP resource (route-only: the HTTPRoute).
+ * values win. `object` is the MCP resource (route-only: the HTTPRoute). `toolConfig`: what
+ * the resource's toolConfigRef comes to (a missing configuration leaves both lists out).
  */
 export function toolhiveExtensions(
   route: RegistryAnnotations | undefined,
   resource: RegistryAnnotations | undefined,
   object: OwnedSource,
+  toolConfig?: ToolConfigUse,
 ): ToolHiveServerExtensions {
   // Fields are added in the order of discovery.md's example, `metadata` last.
   const extensions = { status: 'active' } as ToolHiveServerExtensions;
   const tier = route?.tier ?? resource?.tier;
   if (tier === 'Official' || tier === 'Community') extensions.tier = tier;
-  const tools = route?.tools ?? resource?.tools ?? resource?.toolsJson;
-  if (tools && tools.length > 0) extensions.tools = [...tools];
+  const annotatedTools = route?.tools ?? resource?.tools ?? resource?.toolsJson;
+  const tools = annotatedTools && configuredTools(annotatedTools, toolConfig);
+  if (tools && tools.length > 0) extensions.tools = tools;
   const tags = route?.tags ?? resource?.tags;
   const category = route?.category ?? resource?.category;
   if (category !== undefined && !tags?.includes(category)) extensions.tags = [...(tags ?? []), category];
   else if (tags && tags.length > 0) extensions.tags = [...tags];
-  if (resource?.toolDefinitions && resource.toolDefinitions.length > 0) extensions.tool_definitions = resource.toolDefinitions;
+  const definitions = resource?.toolDefinitions && configuredDefinitions(resource.toolDefinitions, toolConfig);
+  if (definitions && definitions.length > 0) extensions.tool_definitions = definitions;
   if (tier === 'Partner') extensions.custom_metadata = { tier: 'Partner' };
   extensions.metadata = { kubernetes: object };
   return extensions;

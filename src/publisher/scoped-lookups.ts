@@ -1,12 +1,12 @@
-// `--namespace` (repeatable): only HTTPRoutes and MCP resources of these namespaces are
-// exported. Everything they refer to (Gateways, Namespaces, Services, the MCP resource
-// behind a route) is still looked up wherever it lives.
+// `--namespace` (repeatable): only HTTPRoutes, MCP resources and MCPServerEntries of these
+// namespaces are exported. Everything they refer to (Gateways, Namespaces, Services, the
+// MCP resource behind a route) is still looked up wherever it lives.
 
 import type { ClusterLookups } from '../cluster/lookups.ts';
-import { MCP_KINDS } from '../kubernetes/kinds.ts';
+import { ANNOTATED_MCP_KINDS } from '../kubernetes/kinds.ts';
 import type { KubeObject } from '../kubernetes/objects.ts';
 
-const EXPORTING_KINDS: ReadonlySet<string> = new Set(['HTTPRoute', ...MCP_KINDS]);
+const EXPORTING_KINDS: ReadonlySet<string> = new Set(['HTTPRoute', ...ANNOTATED_MCP_KINDS]);
 
 export function namespaceScopedLookups(lookups: ClusterLookups, namespaces: readonly string[]): ClusterLookups {
   if (namespaces.length === 0) return lookups;

@@ -7,6 +7,7 @@ import type { ClusterLookups } from '../cluster/lookups.ts';
 import type { HTTPRoute } from '../kubernetes/objects.ts';
 import { MCP_KINDS } from '../kubernetes/kinds.ts';
 import type { OwnedSource } from '../planner/ownership.ts';
+import { TOOL_CONFIG_KIND, toolConfigName } from '../planner/tool-config.ts';
 
 export type HoldCategory = 'stale status' | 'unknown kind' | 'not ready';
 
@@ -17,7 +18,8 @@ export interface Uncertainty {
 
 /**
  * The kinds a source's part of the plan is read from: a route's entry needs its Gateways,
- * their classes, its Services and the MCP resources behind it; an MCP resource only itself.
+ * their classes, its Services and the MCP resources behind it; an MCP resource only itself,
+ * and the MCPToolConfigs when it names one (namesToolConfig).
  */
 const READS: Record<string, readonly string[]> = {
   HTTPRoute: ['HTTPRoute', 'Gateway', 'GatewayClass', 'Service', ...MCP_KINDS],
@@ -39,6 +41,16 @@ export function staleStatus(route: HTTPRoute): string | undefined {
   return undefined;
 }
 
+/** An MCPServer or MCPRemoteProxy that names an MCPToolConfig is read from that kind too (discovery.md section 9). */
+function namesToolConfig(source: OwnedSource, lookups: ClusterLookups): boolean {
+  const object = lookups.get(source.kind, source.namespace, source.name);
+  try {
+    return object !== undefined && toolConfigName(object) !== undefined;
+  } catch {
+    return false; // a malformed toolConfigRef: the entry is skipped, nothing to hold
+  }
+}
+
 /**
  * The first reason the cluster cannot answer for `source` now, or undefined. `unserved`:
  * kinds not listed since the process started (within the grace), which hold only the
@@ -52,7 +64,8 @@ export function sourceUncertainty(
 ): Uncertainty | undefined {
   const missing = unserved.get(source.kind);
   if (missing !== undefined) return { category: 'unknown kind', reason: `${source.kind} objects are not known for certain: ${missing}` };
-  for (const kind of READS[source.kind] ?? [source.kind]) {
+  const reads = READS[source.kind] ?? [source.kind];
+  for (const kind of namesToolConfig(source, lookups) ? [...reads, TOOL_CONFIG_KIND] : reads) {
     const why = uncertainKinds.get(kind);
     if (why !== undefined) return { category: 'unknown kind', reason: `${kind} objects are not known for certain: ${why}` };
   }

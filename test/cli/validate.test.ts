@@ -83,6 +83,50 @@ metadata:
     expect(shortPrefix.code).toBe(0);
   });
 
+  it('judges MCPServerEntry like the other MCP kinds: normalization, errors, spec.remoteUrl warnings, name conflicts', async () => {
+    const entry = (name: string, namespace: string, annotations: Record<string, string>, remoteUrl = 'https://mcp.deepwiki.com/mcp') => `apiVersion: toolhive.stacklok.dev/v1beta1
+kind: MCPServerEntry
+metadata:
+  name: ${name}
+  namespace: ${namespace}
+  annotations:
+${Object.entries(annotations).map(([key, value]) => `    ${P}${key}: ${JSON.stringify(value)}`).join('\n')}
+spec:
+  remoteUrl: ${remoteUrl}
+  transport: streamable-http
+  groupRef: { name: remote }
+`;
+    const good = await runCli(['validate', '-f', '-', '-o', 'json'], entry('deepwiki', 'tools', { 'registry-export': ' TRUE', 'registry-description': 'DeepWiki', 'registry-tier': 'community' }));
+    expect(good.code).toBe(0);
+    expect(JSON.parse(good.stdout).results).toEqual([
+      {
+        kind: 'MCPServerEntry',
+        apiVersion: 'toolhive.stacklok.dev/v1beta1',
+        namespace: 'tools',
+        name: 'deepwiki',
+        allowed: true,
+        errors: [],
+        warnings: [],
+        normalized: { [`${P}registry-export`]: 'true', [`${P}registry-tier`]: 'Community' },
+      },
+    ]);
+    const plainHttp = await runCli(['validate', '-f', '-', '-o', 'json'], entry('deepwiki', 'tools', { 'registry-export': 'true', 'registry-description': 'DeepWiki' }, 'http://deepwiki.tools.svc/mcp'));
+    expect(plainHttp.code).toBe(0);
+    expect(JSON.parse(plainHttp.stdout).results[0].warnings).toEqual([
+      { annotation: null, message: 'MCPServerEntry tools/deepwiki: spec.remoteUrl "http://deepwiki.tools.svc/mcp" uses http; the upstream MCP registry accepts only https remotes' },
+    ]);
+    const wrongKey = await runCli(['validate', '-f', '-', '-o', 'json'], entry('deepwiki', 'tools', { 'registry-export': 'true', 'registry-description': 'DeepWiki', 'registry-transport': 'sse' }));
+    expect(wrongKey.code).toBe(1);
+    // The same registry name from two namespaces: every object involved is denied.
+    const name = { 'registry-export': 'true', 'registry-description': 'DeepWiki', 'registry-name': 'io.github.example/deepwiki' };
+    const conflict = await runCli(['validate', '-f', '-', '-o', 'json'], `${entry('deepwiki', 'team-a', name)}---\n${entry('deepwiki', 'team-b', name)}`);
+    expect(conflict.code).toBe(1);
+    expect(JSON.parse(conflict.stdout).results.map((r: { errors: { message: string }[] }) => r.errors.map((e) => e.message))).toEqual([
+      ['MCPServerEntry team-a/deepwiki: registry name io.github.example/deepwiki belongs to namespace team-b (claimed by MCPServerEntry team-b/deepwiki); namespace team-a may not publish under it'],
+      ['MCPServerEntry team-b/deepwiki: registry name io.github.example/deepwiki belongs to namespace team-a (claimed by MCPServerEntry team-a/deepwiki); namespace team-b may not publish under it'],
+    ]);
+  });
+
   it('prints a readable text report by default', async () => {
     const result = await runCli(['validate', '-f', `${FIXTURES}bad`]);
     expect(result.code).toBe(1);

@@ -52,6 +52,15 @@ function mcpServer(namespace: string, name: string, annotations: Record<string, 
   });
 }
 
+function serverEntry(namespace: string, name: string, annotations: Record<string, string>, apiVersion = 'toolhive.stacklok.dev/v1beta1'): string {
+  return stringify({
+    apiVersion,
+    kind: 'MCPServerEntry',
+    metadata: { name, namespace, annotations },
+    spec: { remoteUrl: 'https://mcp.deepwiki.com/mcp', transport: 'streamable-http', groupRef: { name: 'remote' } },
+  });
+}
+
 async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -231,6 +240,26 @@ describe('admission through the real API server', () => {
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toContain('Warning: ');
     expect(result.stderr).toContain('Gateway is not known (yet)');
+  });
+});
+
+describe('MCPServerEntry through the real API server', () => {
+  it('is judged (v1beta1 and v1alpha1), stored normalized, and its registry name counts against other namespaces', async () => {
+    for (const apiVersion of ['toolhive.stacklok.dev/v1beta1', 'toolhive.stacklok.dev/v1alpha1']) {
+      const denied = await apply(serverEntry('team-a', 'bad-entry', { [`${P}registry-tier`]: 'Gold' }, apiVersion));
+      expect(denied.code).not.toBe(0);
+      expect(denied.stderr).toContain(`admission webhook "${VALIDATING}" denied the request`);
+      expect(denied.stderr).toContain(`MCPServerEntry team-a/bad-entry: annotation ${P}registry-tier: "Gold" is not one of Official, Community, Partner`);
+    }
+    const applied = await apply(serverEntry('team-a', 'deepwiki', { [`${P}registry-export`]: 'True', [`${P}registry-tier`]: 'community', [`${P}registry-name`]: 'io.github.example/deepwiki', [`${P}registry-description`]: ' DeepWiki ' }));
+    expect(applied.code, applied.stderr).toBe(0);
+    const stored = await getJson('mcpserverentries.toolhive.stacklok.dev', 'team-a', 'deepwiki');
+    expect(stored.metadata.annotations).toMatchObject({ [`${P}registry-export`]: 'true', [`${P}registry-tier`]: 'Community', [`${P}registry-description`]: 'DeepWiki' });
+    // The webhook's cache watches MCPServerEntries: another namespace may not take the name.
+    await until('the cache to see the MCPServerEntry', () => (cache.get('MCPServerEntry', 'team-a', 'deepwiki') ? true : undefined));
+    const rival = await apply(mcpServer('team-b', 'deepwiki', { [`${P}registry-export`]: 'true', [`${P}registry-name`]: 'io.github.example/deepwiki', [`${P}registry-url`]: 'https://wiki.example.com/mcp', [`${P}registry-description`]: 'x' }));
+    expect(rival.code).not.toBe(0);
+    expect(rival.stderr).toContain('MCPServer team-b/deepwiki: registry name io.github.example/deepwiki belongs to namespace team-a (claimed by MCPServerEntry team-a/deepwiki)');
   });
 });
 

@@ -52,17 +52,19 @@ it('lists the writes (exit 3), then is in sync once they are made (exit 0)', asy
   expect(before.code, before.stderr).toBe(3);
   expect(before.stdout).toContain('PUBLISH    com.toolhive.k8s.mcp-servers/github@v0.4.0  (new entry)');
   expect(before.stdout).toContain('PUBLISH    com.toolhive.k8s.mcp-servers/notion@1.2.0  (new entry)');
+  expect(before.stdout).toContain('PUBLISH    com.toolhive.k8s.mcp-servers/deepwiki@1.0.0  (new entry)');
   await publishLikeThePublisher(examples);
   const after = await diff(examples, ['-o', 'json']);
   expect(after.code, after.stderr).toBe(0);
-  expect(JSON.parse(after.stdout)).toEqual({ writes: [], conflicts: [], holds: [], pending: [], kept: [], unchanged: ['com.toolhive.k8s.mcp-servers/github', 'com.toolhive.k8s.mcp-servers/notion'] });
+  expect(JSON.parse(after.stdout)).toEqual({ writes: [], conflicts: [], holds: [], pending: [], kept: [], unchanged: ['com.toolhive.k8s.mcp-servers/deepwiki', 'com.toolhive.k8s.mcp-servers/github', 'com.toolhive.k8s.mcp-servers/notion'] });
 });
 
 it('a changed description is an update of the name plus the retire of the old version', async () => {
   const changed = join(dir, 'changed');
   const { mkdirSync } = await import('node:fs');
   mkdirSync(changed);
-  for (const file of ['gateway.yaml', 'github.yaml', 'notion.yaml']) {
+  const { readdirSync } = await import('node:fs');
+  for (const file of readdirSync(examples).filter((name) => name.endsWith('.yaml'))) {
     writeFileSync(join(changed, file), readFileSync(join(examples, file), 'utf8').replace('Notion workspace tools via ToolHive', 'Notion tools'));
   }
   const result = await diff(changed, ['-o', 'json']);

@@ -1,14 +1,16 @@
 // The publisher with `--registry-flavor toolhive` end to end: a real kube-apiserver + etcd,
 // the real kubectl, and a stand-in for the ToolHive registry server (the server cannot be
 // built here; test/support/toolhive-registry-stand-in.ts follows its API and publish rules,
-// and stores entries the way it does: no icons, remotes reordered, empty `_meta` on reads).
+// and stores entries the way it does: no icons, remotes reordered, empty `_meta` on reads),
+// and, with authorization on, a registry whose claims the token does not cover.
 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterCache } from '../../src/kubernetes/cluster-cache.ts';
-import { silentLogger } from '../../src/observability/logger.ts';
+import { createLogger, silentLogger } from '../../src/observability/logger.ts';
 import { OWNERSHIP_KEY, PUBLISHER_PROVIDED_KEY, SERVER_SCHEMA_URL } from '../../src/planner/server-entry.ts';
 import { startPublisher, type RunningPublisher } from '../../src/publisher/publisher.ts';
 import type { PassReport } from '../../src/publisher/reconciler.ts';
@@ -43,16 +45,16 @@ const versions = (name: string) => [...(held(name)?.versions.keys() ?? [])];
 const writesOf = (list: PassReport[]) => list.flatMap((pass) => pass.outcomes.filter((o) => o.result === 'written'));
 const failuresOf = (list: PassReport[]) => list.flatMap((pass) => pass.outcomes.filter((o) => o.result === 'failed'));
 
-async function startOne(): Promise<{ publisher: RunningPublisher; stop: () => Promise<void> }> {
+async function startOne(target: ToolHiveStandIn = registry, logger = silentLogger()): Promise<{ publisher: RunningPublisher; stop: () => Promise<void> }> {
   const cache = new ClusterCache({ kubeconfigPath: cluster.kubeconfigPath });
   cache.start();
   const client = createRegistryClient(
-    { url: registry.url, flavor: 'toolhive', auth: { mode: 'token', tokenFile } },
-    { onRequest: (operation, outcome) => requests.push({ operation, outcome }) },
+    { url: target.url, flavor: 'toolhive', auth: { mode: 'token', tokenFile } },
+    { logger, onRequest: (operation, outcome) => requests.push({ operation, outcome }) },
   );
   const publisher = await startPublisher(
     { owner: OWNER, namePrefix: 'com.toolhive.k8s.{namespace}', flavor: 'toolhive', namespaces: [], resyncIntervalMs: 0, dryRun: false, debounceMs: 50 },
-    silentLogger(),
+    logger,
     { cache, client, onPass: (pass) => passes.push(pass) },
   );
   return {
@@ -151,5 +153,61 @@ describe('the publisher against a ToolHive registry server stand-in', () => {
 
   afterAll(async () => {
     await running?.stop();
+  });
+});
+
+describe("with authorization on, a registry whose claims the token does not cover", () => {
+  const CLAIMED = 'com.toolhive.k8s.mcp-servers/claimed';
+  let gated: ToolHiveStandIn;
+  let running: Awaited<ReturnType<typeof startOne>> | undefined;
+  let logged = '';
+  const expected =
+    "list: 403 Forbidden: forbidden: insufficient claims for registry; the token's claims do not cover registry default (with authorization on, a registry without claims is open to super-admins only): " +
+    'set registries[].claims of default to claims the token carries, or use --toolhive-registry NAME of a registry the token covers';
+
+  beforeAll(async () => {
+    gated = await startToolHiveStandIn({
+      tokens: { [TOKEN]: { claims: { team: 'platform' } } },
+      authz: true,
+      managedSourceClaims: { team: 'platform' },
+      registryClaims: { default: { team: 'data' } },
+    });
+    await apply(cluster, mcpServer('claimed', 'A server for the platform team', { [`${P}authz-claims`]: '{"team": "platform"}' }));
+    await apply(cluster, exportedRoute('claimed', 'claimed'));
+    await acceptRoute(cluster, 'claimed');
+  });
+
+  afterAll(async () => {
+    await running?.stop();
+    await gated?.close();
+  });
+
+  it('every pass fails with that one line, one request each, and the passes back off (no hot loop)', async () => {
+    passes = [];
+    requests = [];
+    const lines = new PassThrough();
+    lines.on('data', (chunk: Buffer) => (logged += chunk.toString()));
+    running = await startOne(gated, createLogger({ level: 'debug', destination: lines }));
+    await eventually(async () => (passes.some((pass) => pass.error) ? true : undefined), 10_000, 'a failed pass');
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    const failed = passes.filter((pass) => pass.error !== undefined);
+    expect(failed.length).toBeGreaterThanOrEqual(1);
+    expect(passes.length).toBeLessThanOrEqual(5);
+    expect(new Set(failed.map((pass) => pass.error))).toEqual(new Set([expected]));
+    // One GET per pass: the 403 is not retried request by request, and nothing was written.
+    expect(gated.requests.map((r) => r.method)).toEqual(failed.map(() => 'GET'));
+    expect(logged).not.toContain('registry request failed; retrying');
+    const warnings = logged.split('\n').filter((line) => line.includes('registry pass failed; retrying later'));
+    expect(warnings).toHaveLength(failed.length);
+    expect(warnings.every((line) => line.includes('set registries[].claims of default'))).toBe(true);
+    expect(gated.entries.size).toBe(0);
+  });
+
+  it('once registries[].claims of the registry are covered by the token, the next pass publishes', async () => {
+    gated.registryClaims.set('default', { team: ['platform', 'data'] });
+    await running!.publisher.reconciler.pass('test');
+    await eventually(async () => (gated.entries.get(CLAIMED)?.versions.size === 1 ? true : undefined), 10_000, `${CLAIMED} in the registry`);
+    expect(gated.entries.get(CLAIMED)?.claims).toEqual({ team: 'platform' });
+    expect(passes.at(-1)?.error).toBeUndefined();
   });
 });

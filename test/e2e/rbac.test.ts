@@ -102,7 +102,8 @@ const ALLOWED: Ask[] = [
     [
       'gatewayclasses.gateway.networking.k8s.io', 'gateways.gateway.networking.k8s.io', 'httproutes.gateway.networking.k8s.io',
       'referencegrants.gateway.networking.k8s.io', 'namespaces', 'services', 'mcpservers.toolhive.stacklok.dev',
-      'mcpremoteproxies.toolhive.stacklok.dev', 'virtualmcpservers.toolhive.stacklok.dev',
+      'mcpremoteproxies.toolhive.stacklok.dev', 'virtualmcpservers.toolhive.stacklok.dev', 'mcpserverentries.toolhive.stacklok.dev',
+      'mcptoolconfigs.toolhive.stacklok.dev',
     ].map((resource): Ask => [verb, resource, '']),
   ),
   // Events about the watched objects, in their namespaces

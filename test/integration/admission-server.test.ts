@@ -304,18 +304,20 @@ describe('admission server over HTTPS', () => {
     const patched = /mcp_registry_export_admission_requests_total\{operation="mutate",kind="MCPServer",verdict="patched"\} (\d+)/;
     const other = /mcp_registry_export_admission_requests_total\{operation="mutate",kind="other",verdict="allowed"\} (\d+)/;
     const badRequest = /mcp_registry_export_admission_requests_total\{operation="validate",kind="unknown",verdict="bad_request"\} (\d+)/;
+    const entry = /mcp_registry_export_admission_requests_total\{operation="mutate",kind="MCPServerEntry",verdict="patched"\} (\d+)/;
     const validateCount = /mcp_registry_export_admission_duration_seconds_count\{operation="validate"\} (\d+)/;
     const fastValidations = /mcp_registry_export_admission_duration_seconds_bucket\{le="0.1",operation="validate"\} (\d+)/;
-    const before = await Promise.all([allowed, denied, patched, other, badRequest, validateCount].map(metric));
+    const before = await Promise.all([allowed, denied, patched, other, badRequest, validateCount, entry].map(metric));
 
     await client.post('/validate', fixture('httproute-create-allowed.json'));
     await client.post('/validate', fixture('httproute-create-denied.json'));
     await client.post('/mutate', fixture('mcpserver-create-unnormalized.json'));
     await client.post('/mutate', fixture('configmap-create-out-of-scope.json'));
     await client.post('/validate', 'not json');
+    await client.post('/mutate', fixture('mcpserverentry-create-unnormalized.json'));
 
-    const after = await Promise.all([allowed, denied, patched, other, badRequest, validateCount].map(metric));
-    expect(after.map((value, index) => value - before[index]!)).toEqual([1, 1, 1, 1, 1, 3]);
+    const after = await Promise.all([allowed, denied, patched, other, badRequest, validateCount, entry].map(metric));
+    expect(after.map((value, index) => value - before[index]!)).toEqual([1, 1, 1, 1, 1, 3, 1]);
     expect(await metric(fastValidations)).toBeGreaterThan(0);
     expect((await client.get('/metrics')).headers['content-type']).toMatch(/^text\/plain; version=0.0.4/);
   });

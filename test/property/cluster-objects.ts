@@ -18,6 +18,8 @@ export const CRDS = loadCrds([
   `${REFERENCE}toolhive-crds/toolhive.stacklok.dev_mcpservers.yaml`,
   `${REFERENCE}toolhive-crds/toolhive.stacklok.dev_mcpremoteproxies.yaml`,
   `${REFERENCE}toolhive-crds/toolhive.stacklok.dev_virtualmcpservers.yaml`,
+  `${REFERENCE}toolhive-crds/toolhive.stacklok.dev_mcptoolconfigs.yaml`,
+  `${REFERENCE}toolhive-crds/toolhive.stacklok.dev_mcpserverentries.yaml`,
 ]);
 
 const NAMESPACES = ['mcp', 'gateway-system', 'default', 'other'];
@@ -54,27 +56,34 @@ const FIELD_VOCABULARY: Record<string, readonly string[]> = {
   replaceFullPath: ['/mcp', '/'],
   transport: ['streamable-http', 'sse', 'stdio'],
   proxyMode: ['streamable-http', 'sse'],
-  remoteUrl: ['https://remote.example.com/mcp', 'http://remote.example.com:8080/sse', 'https://remote.example.com/'],
+  remoteUrl: ['https://remote.example.com/mcp', 'http://remote.example.com:8080/sse', 'https://remote.example.com/', 'https://localhost:8443/mcp', 'https://u:p@remote.example.com/mcp'],
   endpointPrefix: ['', '/mcp', '/x'],
   gatewayClassName: ['example', 'example', 'other'],
   controllerName: ['example.com/gateway-controller', 'other.org/x'],
   image: ['ghcr.io/github/github-mcp-server:v0.4.0', 'ghcr.io/x/y:latest', 'example/mcp:1.2.3'],
   status: ['True', 'False', 'Unknown'],
   reason: ['Accepted', 'NotAllowedByListeners', 'NoMatchingListenerHostname'],
+  // Tool configuration (MCPToolConfig, and the toolConfigRef naming it): the tool names of the annotations.
+  'toolConfigRef.name': ['github-tools', 'github-tools', 'x'],
+  'spec.toolsFilter': ['search', 'fetch', 'find', 'a'],
+  'toolsOverride.*key': ['search', 'fetch', 'a'],
+  'toolsOverride.*.name': ['find', 'fetch', 'search', ''],
+  'toolsOverride.*.description': ['Find things', ''],
 };
 
 const SHAPE: ShapeOptions = {
   vocabulary: VOCABULARY,
-  // The most specific of `parent.property` and `property`.
+  // The most specific of `grandparent.parent.property`, `parent.property` and `property`.
   fieldVocabulary: (path) => {
     const parts = path.split('.');
-    return FIELD_VOCABULARY[parts.slice(-2).join('.')] ?? FIELD_VOCABULARY[parts.at(-1) ?? ''];
+    return FIELD_VOCABULARY[parts.slice(-3).join('.')] ?? FIELD_VOCABULARY[parts.slice(-2).join('.')] ?? FIELD_VOCABULARY[parts.at(-1) ?? ''];
   },
   // What routing is made of: present most of the time, wherever it sits.
   favoured: {
     rules: 0.9, backendRefs: 0.85, parentRefs: 0.9, listeners: 0.9, hostnames: 0.5, hostname: 0.5, matches: 0.5, path: 0.7, allowedRoutes: 0.8, 'allowedRoutes.namespaces': 0.9, 'namespaces.from': 0.95,
     namespaces: 0.6, remoteUrl: 0.9, addresses: 0.5, parents: 0.5, gatewayClassName: 0.95, controllerName: 0.95,
     filters: 0.15, 'listeners.hostname': 0.7, 'parentRefs.namespace': 0.7, 'parentRefs.port': 0.1, 'parentRefs.sectionName': 0.2, 'backendRefs.port': 0.8, 'listeners.port': 0.95, 'backendRefs.weight': 0.05,
+    'spec.toolConfigRef': 0.5, toolsFilter: 0.6, toolsOverride: 0.6,
   },
   nonEmpty: new Set(['rules', 'backendRefs', 'parentRefs', 'listeners']),
   optionalAt0: 0.5,
@@ -129,9 +138,10 @@ function annotationsFor(route: boolean): fc.Arbitrary<Record<string, string>> {
 }
 
 function metadataFor(kind: string): fc.Arbitrary<Record<string, unknown>> {
-  const registry = kind === 'HTTPRoute' || kind.startsWith('MCP') || kind === 'VirtualMCPServer';
+  const registry = kind === 'HTTPRoute' || (kind.startsWith('MCP') && kind !== 'MCPToolConfig') || kind === 'VirtualMCPServer';
   // Mostly the names the others use for them, in few namespaces, so they meet.
-  const usual: Record<string, string> = { Gateway: 'public', MCPServer: 'github', MCPRemoteProxy: 'docs', VirtualMCPServer: 'x', GatewayClass: 'example' };
+  // An MCPServerEntry mostly shares its name with an MCPServer or MCPRemoteProxy, so their entries meet.
+  const usual: Record<string, string> = { Gateway: 'public', MCPServer: 'github', MCPRemoteProxy: 'docs', VirtualMCPServer: 'x', MCPServerEntry: 'docs', GatewayClass: 'example', MCPToolConfig: 'github-tools' };
   const name = usual[kind] ? fc.oneof({ weight: 3, arbitrary: fc.constant(usual[kind]!) }, { weight: 1, arbitrary: fc.constantFrom(...NAMES) }) : fc.constantFrom(...NAMES);
   const namespace = fc.oneof({ weight: 4, arbitrary: fc.constant(kind === 'Gateway' ? 'gateway-system' : 'mcp') }, { weight: 1, arbitrary: fc.constantFrom(...NAMESPACES) });
   return fc.record(
@@ -199,8 +209,9 @@ function ofKind(kind: string): fc.Arbitrary<Record<string, unknown>> {
 }
 
 // Most sets hold what a published route needs (a GatewayClass, a Gateway, an MCPServer, a
-// route), each of it built from its schema like the rest, which is anything at all.
-const usualSuspects = fc.tuple(...['GatewayClass', 'Gateway', 'MCPServer', 'HTTPRoute'].map((kind) => fc.option(ofKind(kind), { freq: 4 })));
+// route) and an MCPToolConfig, each of it built from its schema like the rest, which is
+// anything at all.
+const usualSuspects = fc.tuple(...['GatewayClass', 'Gateway', 'MCPServer', 'HTTPRoute', 'MCPToolConfig'].map((kind) => fc.option(ofKind(kind), { freq: 4 })));
 
 const SERVICE_NAME: Record<string, (name: string) => string> = {
   MCPServer: (name) => `mcp-${name}-proxy`,
@@ -212,15 +223,22 @@ const SERVICE_NAME: Record<string, (name: string) => string> = {
  * Points some of the references at objects of the set, the way a working cluster's are:
  * a linked route's parentRefs name the set's first Gateway, its backendRefs the Service of
  * one MCP resource (and the route moves to that resource's namespace); a linked Gateway
- * uses a GatewayClass of the set and admits routes from all namespaces. Every value set is
- * one the schema allows; everything else stays as generated.
+ * uses a GatewayClass of the set and admits routes from all namespaces; a linked
+ * MCPToolConfig takes the name and namespace that one MCP resource's toolConfigRef names.
+ * Every value set is one the schema allows; everything else stays as generated.
  */
 function linked(input: readonly Loose[], links: readonly boolean[]): Loose[] {
   const gateway = input.find((object) => object.kind === 'Gateway');
   const gatewayClass = input.find((object) => object.kind === 'GatewayClass' && typeof object.spec?.controllerName === 'string');
   const resources = input.filter((object) => SERVICE_NAME[object.kind] && typeof object.metadata?.name === 'string');
+  const configured = input.filter((object) => typeof object.spec?.toolConfigRef?.name === 'string');
   return input.map((object, index) => {
     if (!links[index % links.length]) return object;
+    if (object.kind === 'MCPToolConfig' && configured.length > 0) {
+      const resource = configured[index % configured.length]!;
+      const { namespace: _namespace, ...metadata } = object.metadata;
+      return { ...object, metadata: { ...metadata, name: resource.spec.toolConfigRef.name, ...(resource.metadata?.namespace ? { namespace: resource.metadata.namespace } : {}) } };
+    }
     if (object.kind === 'Gateway' && object.spec) {
       const listeners = (object.spec.listeners ?? []).map((listener: Loose) => ({ ...listener, allowedRoutes: { ...listener.allowedRoutes, namespaces: { from: 'All' } } }));
       return { ...object, spec: { ...object.spec, ...(gatewayClass ? { gatewayClassName: gatewayClass.metadata.name } : {}), listeners } };

@@ -75,6 +75,8 @@ const identity = fc.constantFrom(
   { apiVersion: 'toolhive.stacklok.dev/v1beta1', kind: 'MCPServer' },
   { apiVersion: 'toolhive.stacklok.dev/v1beta1', kind: 'MCPRemoteProxy' },
   { apiVersion: 'toolhive.stacklok.dev/v1beta1', kind: 'VirtualMCPServer' },
+  { apiVersion: 'toolhive.stacklok.dev/v1beta1', kind: 'MCPServerEntry' },
+  { apiVersion: 'toolhive.stacklok.dev/v1alpha1', kind: 'MCPServerEntry' },
 );
 const name = fc.oneof(fc.constantFrom('x', 'github', 'mcp-x-proxy', 'a'.repeat(253)), anyText.filter((text) => text !== ''));
 const namespace = fc.oneof(fc.constantFrom('ns', 'other', undefined), anyText);

@@ -15,8 +15,11 @@ import { describe, expect, it } from 'vitest';
 import { validateObjects } from '../../src/cli/validate-command.ts';
 import { entryProblems } from '../../src/planner/entry-schema.ts';
 import { PlanCache } from '../../src/planner/plan-cache.ts';
+import { PUBLISHER_PROVIDED_KEY, TOOLHIVE_PUBLISHER_KEY } from '../../src/planner/server-entry.ts';
 import { plan } from '../../src/planner/plan.ts';
 import { CRDS, objects, options, REFERENCE } from './cluster-objects.ts';
+import { ObjectIndex } from '../../src/cluster/object-index.ts';
+import type { ToolHiveServerExtensions } from '../../src/planner/toolhive-extension.ts';
 import type { KubeObject } from '../../src/kubernetes/objects.ts';
 
 const SEED = 20_251_203;
@@ -32,7 +35,7 @@ const LINE_BREAK = /[\n\r\u000b\u000c\u0085\u2028\u2029]/;
 
 describe('plan over objects built from the official CRD schemas', { timeout: 120_000 }, () => {
   it('loads every kind the planner reads from the reference CRDs', () => {
-    expect(new Set(CRDS.map((crd) => crd.kind))).toEqual(new Set(['GatewayClass', 'Gateway', 'HTTPRoute', 'MCPServer', 'MCPRemoteProxy', 'VirtualMCPServer']));
+    expect(new Set(CRDS.map((crd) => crd.kind))).toEqual(new Set(['GatewayClass', 'Gateway', 'HTTPRoute', 'MCPServer', 'MCPRemoteProxy', 'VirtualMCPServer', 'MCPServerEntry', 'MCPToolConfig']));
   });
 
   it('never throws; every entry validates against the official server.json schema; skips and warnings are one line', () => {
@@ -62,7 +65,7 @@ describe('plan over objects built from the official CRD schemas', { timeout: 120
         expect(new Set(pendingNames).size).toBe(pendingNames.length);
         for (const { objects: held, reason } of result.pending) {
           expect(held.length).toBeGreaterThan(0);
-          for (const ref of held) expect(['MCPServer', 'MCPRemoteProxy', 'VirtualMCPServer']).toContain(ref.kind);
+          for (const ref of held) expect(['MCPServer', 'MCPRemoteProxy', 'VirtualMCPServer', 'MCPServerEntry']).toContain(ref.kind);
           expect(reason.split(', ').length).toBeGreaterThanOrEqual(held.length);
         }
         // The same plan from a cache, twice (the second time from what the first remembered).
@@ -81,6 +84,70 @@ describe('plan over objects built from the official CRD schemas', { timeout: 120
     // Not vacuous: a good share of the sets publish something, and some of it is pending.
     expect(planned).toBeGreaterThan(runs / 10);
     expect(pending).toBeGreaterThan(0);
+  });
+
+  it('an MCPServerEntry\'s remote is its registry-url, else its spec.remoteUrl, typed by spec.transport', () => {
+    let fromEntries = 0;
+    fc.assert(
+      fc.property(objects, options, (input, planOptions) => {
+        const result = plan(input, planOptions);
+        for (const entry of result.entries) {
+          const extensions = entry._meta[PUBLISHER_PROVIDED_KEY][TOOLHIVE_PUBLISHER_KEY];
+          for (const remote of entry.remotes) {
+            const source = extensions[remote.url]!.metadata.kubernetes;
+            if (source.kind !== 'MCPServerEntry') continue;
+            fromEntries++;
+            // The last of duplicates wins, as in ObjectIndex (and kubectl apply).
+            const object = input.findLast((candidate) => candidate.kind === 'MCPServerEntry' && candidate.metadata?.name === source.name && (candidate.metadata?.namespace || (planOptions.defaultNamespace ?? 'default')) === source.namespace)!;
+            const spec = object.spec as { remoteUrl?: string; transport?: string };
+            const annotated = object.metadata?.annotations?.[`${P}registry-url`];
+            expect(remote.url).toBe((annotated ?? spec.remoteUrl)!.trim());
+            expect(remote.type).toBe(spec.transport === 'sse' ? 'sse' : 'streamable-http');
+            if (planOptions.flavor === 'upstream') expect(remote.url.startsWith('https://')).toBe(true);
+          }
+        }
+      }),
+      { seed: SEED, numRuns: 1_000 },
+    );
+    expect(fromEntries).toBeGreaterThan(0);
+  });
+
+  it('tools through an MCPToolConfig (discovery.md section 9): none when it is missing, only what its filter lets through', () => {
+    let configured = 0;
+    let missing = 0;
+    let filtered = 0;
+    fc.assert(
+      fc.property(objects, options, (input, planOptions) => {
+        const result = plan(input, planOptions);
+        const cluster = new ObjectIndex(input, planOptions.defaultNamespace ?? 'default');
+        for (const entry of result.entries) {
+          const extensions = (entry._meta[PUBLISHER_PROVIDED_KEY] as unknown as Record<string, Record<string, ToolHiveServerExtensions>>)[TOOLHIVE_PUBLISHER_KEY]!;
+          for (const extension of Object.values(extensions)) {
+            const { kind, namespace, name } = extension.metadata.kubernetes;
+            const ref = (cluster.get(kind, namespace, name)?.spec as { toolConfigRef?: { name?: unknown } } | undefined)?.toolConfigRef?.name;
+            if ((kind !== 'MCPServer' && kind !== 'MCPRemoteProxy') || typeof ref !== 'string') continue;
+            configured++;
+            const config = ref === '' ? undefined : cluster.get('MCPToolConfig', namespace, ref);
+            const published = [...(extension.tools ?? []), ...(extension.tool_definitions ?? []).map((definition) => definition.name as string)];
+            if (!config) {
+              missing++;
+              expect(published).toEqual([]);
+              expect(result.warnings).toContainEqual({ kind, namespace, name, message: `entry ${entry.name}: spec.toolConfigRef names MCPToolConfig ${namespace}/${ref}, which does not exist; tools and tool_definitions are left out` });
+              continue;
+            }
+            const filter = (config.spec as { toolsFilter?: string[] } | undefined)?.toolsFilter ?? [];
+            if (filter.length === 0) continue;
+            if (published.length > 0) filtered++;
+            for (const tool of published) expect(filter).toContain(tool);
+          }
+        }
+      }),
+      { seed: SEED, numRuns: 1_000 },
+    );
+    // Not vacuous: configured resources were published, with their MCPToolConfig and without.
+    expect(configured).toBeGreaterThan(0);
+    expect(missing).toBeGreaterThan(0);
+    expect(filtered).toBeGreaterThan(0);
   });
 
   // Manifests need not follow the schema (the API server would refuse them, `plan -f` still

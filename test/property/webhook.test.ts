@@ -257,9 +257,19 @@ function annotationsArbitrary(validOnly: boolean) {
   );
 }
 
-function routeRequest(annotations: Record<string, string>, kind: 'HTTPRoute' | 'MCPServer', uid: string): AdmissionRequest {
+type ReviewedKind = 'HTTPRoute' | 'MCPServer' | 'MCPServerEntry';
+const REVIEWED_KINDS = ['HTTPRoute', 'MCPServer', 'MCPServerEntry'] as const;
+
+function routeRequest(annotations: Record<string, string>, kind: ReviewedKind, uid: string): AdmissionRequest {
   const object: KubeObject =
-    kind === 'HTTPRoute'
+    kind === 'MCPServerEntry'
+      ? {
+          apiVersion: 'toolhive.stacklok.dev/v1beta1',
+          kind,
+          metadata: { name: 'github', namespace: 'mcp', annotations },
+          spec: { remoteUrl: 'https://api.githubcopilot.com/mcp/', transport: 'streamable-http', groupRef: { name: 'remote' } },
+        }
+      : kind === 'HTTPRoute'
       ? {
           apiVersion: 'gateway.networking.k8s.io/v1',
           kind,
@@ -280,7 +290,7 @@ function patchOf(review: AdmissionReviewResponse): jsonpatch.Operation[] {
 }
 
 describe('mutation', { timeout: 120_000 }, () => {
-  const request = fc.tuple(annotationsArbitrary(false), fc.constantFrom('HTTPRoute' as const, 'MCPServer' as const), fc.uuid()).map(([annotations, kind, uid]) => routeRequest(annotations, kind, uid));
+  const request = fc.tuple(annotationsArbitrary(false), fc.constantFrom(...REVIEWED_KINDS), fc.uuid()).map(([annotations, kind, uid]) => routeRequest(annotations, kind, uid));
 
   it('its patch applies cleanly, a second mutation patches nothing, and validation judges the patched object as the original', () => {
     fc.assert(
@@ -310,7 +320,7 @@ describe('mutation', { timeout: 120_000 }, () => {
   });
 
   it('objects whose values are only unnormalized are patched, and what the patch produces is allowed', () => {
-    const valid = fc.tuple(annotationsArbitrary(true), fc.constantFrom('HTTPRoute' as const, 'MCPServer' as const)).map(([annotations, kind]) => routeRequest(annotations, kind, 'u-1'));
+    const valid = fc.tuple(annotationsArbitrary(true), fc.constantFrom(...REVIEWED_KINDS)).map(([annotations, kind]) => routeRequest(annotations, kind, 'u-1'));
     fc.assert(
       fc.property(valid, (original) => {
         const patched = jsonpatch.applyPatch(structuredClone(original.object!), patchOf(admitForMutation(original, ALONE).review), true, false).newDocument as KubeObject;

@@ -27,6 +27,13 @@ const buildScript = path.join(repoRoot, 'scripts', 'build-control-plane.sh');
 export interface ControlPlaneOptions {
   /** Install the Gateway API and ToolHive CRDs and wait until Established (default true). */
   installCrds?: boolean;
+  /**
+   * Where the ToolHive CRDs come from: a directory of `toolhive.stacklok.dev_*.yaml` used
+   * instead of shared/reference/toolhive-crds/, e.g. the CRDs of the operator version the
+   * tests run (toolhiveOperatorCrdDir() in toolhive-operator.ts). Same CRD names: only one
+   * set is installed.
+   */
+  toolhiveCrdDir?: string;
   /** Milliseconds to wait for etcd and kube-apiserver to become ready (default 90 s). */
   startTimeoutMs?: number;
   /** Extra kube-apiserver flags, e.g. ['--feature-gates=...']. */
@@ -238,7 +245,7 @@ async function startOnce(
     const helm = (args: string[], commandOptions: CommandOptions = {}) =>
       run(tools.helm, [`--kubeconfig=${kubeconfigPath}`, ...args], { ...commandOptions, env });
 
-    if (options.installCrds ?? true) await installCrds(kubectl);
+    if (options.installCrds ?? true) await installCrds(kubectl, options.toolhiveCrdDir);
 
     return {
       server,
@@ -259,22 +266,25 @@ async function startOnce(
   }
 }
 
-/** The CRD files the harness installs: Gateway API (standard) and ToolHive. */
-export function crdFiles(): string[] {
+/**
+ * The CRD files the harness installs: Gateway API (standard) and ToolHive, the latter from
+ * shared/reference/toolhive-crds/ unless `toolhiveCrdDir` names another directory.
+ */
+export function crdFiles(toolhiveCrdDir?: string): string[] {
   const gatewayDir = path.join(sharedReferenceDir, 'gateway-api-crds');
-  const toolhiveDir = path.join(sharedReferenceDir, 'toolhive-crds');
+  const toolhiveDir = toolhiveCrdDir ?? path.join(sharedReferenceDir, 'toolhive-crds');
   const list = (dir: string, match: (name: string) => boolean): string[] => {
     if (!existsSync(dir)) throw new Error(`CRD directory ${dir} is missing (shared/ must sit beside the repo)`);
     return readdirSync(dir).filter(match).sort().map((name) => path.join(dir, name));
   };
   return [
     ...list(gatewayDir, (name) => name.startsWith('gateway.networking.k8s.io_') && name.endsWith('.yaml')),
-    ...list(toolhiveDir, (name) => name.endsWith('.yaml')),
+    ...list(toolhiveDir, (name) => name.startsWith('toolhive.stacklok.dev_') && name.endsWith('.yaml')),
   ];
 }
 
-async function installCrds(kubectl: ControlPlane['kubectl']): Promise<void> {
-  const files = crdFiles();
+async function installCrds(kubectl: ControlPlane['kubectl'], toolhiveCrdDir?: string): Promise<void> {
+  const files = crdFiles(toolhiveCrdDir);
   const apply = await kubectl(['apply', '--server-side', '--field-manager=e2e-harness', ...files.flatMap((f) => ['-f', f])]);
   if (apply.code !== 0) throw new Error(`installing CRDs failed:\n${apply.stderr}`);
   const wait = await kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd', '--all']);

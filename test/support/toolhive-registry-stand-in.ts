@@ -1,28 +1,54 @@
 // A stand-in for the ToolHive registry server (stacklok/toolhive-registry-server), which
 // cannot be built here: the Go module proxy refuses the module (research toolhive.md §4.5).
-// It answers only the routes the ToolHive client uses, the way the server's code does at
-// commit 534eb23 (the snapshot the research read) and as its published API describes them
-// (docs/thv-registry-api/swagger.yaml, docs/authentication.md; research §4.1, §4.2, §4.4):
+// It answers only the routes the ToolHive client uses (and a few beside them), the way the
+// server's code does at commit 534eb23 (after v1.5.1; the claims rules are those of v1.5.0
+// and later), read file by file:
 //
-//   GET    /registry/{registry}/v0.1/servers                ?search ?limit ?cursor
+//   GET    /registry/{registry}/v0.1/servers                ?search ?limit ?cursor ?version
 //   GET    /registry/{registry}/v0.1/servers/{name}/versions
-//   GET    /registry/{registry}/v0.1/servers/{name}/versions/{version}   (exact versions only)
+//   GET    /registry/{registry}/v0.1/servers/{name}/versions/{version|latest}
 //   POST   /v1/entries                                      {server, claims}
-//   DELETE /v1/entries/server/{name}/versions/{version}
-//   PUT    /v1/entries/server/{name}/claims                 {claims}
+//   DELETE /v1/entries/{type}/{name}/versions/{version}
+//   GET    /v1/entries/{type}/{name}/claims                 -> {claims}
+//   PUT    /v1/entries/{type}/{name}/claims                 {claims}
 //
-// Publish rules (internal/api/v1/entries.go, internal/service/db/impl_mcp.go, claims_filter.go):
-// a repeated name+version is 409 "version already exists"; claims belong to the name and a
-// later publish must bring equal ones (409 "claims mismatch"); with authz on, claims are
-// required (400) and must be within the caller's token claims (403 "insufficient claims");
-// DELETE removes the version for good (the last one takes the name and its claims along),
-// 404 when it is not there. Errors are `{"error": "..."}`; 401 carries WWW-Authenticate.
+// Reads (internal/api/registry/v01/routes.go handleListServers, handleListVersions,
+// handleGetVersion, writeServiceError; internal/service/db/impl_mcp.go ListServers,
+// ListServerVersions, GetServerVersion; database/queries/servers.sql ListServers,
+// GetServerVersion): every read first looks the registry up and passes its access gate
+// (impl_common.go lookupRegistryIDWithGate -> claims_filter.go validateClaimsVisibleBytes):
+// an unknown registry is 404 "registry not found"; with authz on, a token that is not
+// super-admin must cover the registry's claims (`registries[].claims`; AND across keys, one
+// value of each is enough), and a registry without claims is covered by no one (default-
+// deny, validateClaimsWith), else 403 "forbidden: insufficient claims for registry". Then
+// entries whose claims the token does not cover are left out (newClaimsFilterWith).
+// `version` (list) and the path's {version} match a version exactly or, as `latest`, the
+// name's latest pointer. The pointer (impl_mcp.go insertServerData, impl_common.go
+// rePointLatestVersionIfNeeded, internal/versions/compare.go IsNewerVersion) moves to a
+// published version only when it is newer than the pointed one (semver as Masterminds
+// parses it, else string order) and, when the pointed version is deleted, to the highest
+// remaining one. A name without versions reads as an empty list, a missing version as 404
+// "not found".
 //
-// What it stores and returns is what the server's helperToServer returns: `_meta` keeps
-// only publisher-provided (whole), icons are dropped, remotes come back ordered by (type,
-// url) (bytewise here; the server uses the database collation), and v0.1 answers carry an
-// empty `_meta` (no status, no isLatest). Not modelled: other sources and shadowing,
-// registry claims, `latest`, `updated_since`, skills and plugins, the `_meta` size limit.
+// Writes (internal/api/v1/entries.go publishEntry, deletePublishedEntry, getEntryClaims,
+// updateEntryClaims; impl_mcp.go PublishServerVersion, executePublishTransaction,
+// insertServerVersionData, executeDeleteTransaction; impl_entries.go GetEntryClaims,
+// UpdateEntryClaims; claims_filter.go): a repeated name+version is 409 "version already
+// exists"; claims belong to the name and a later publish must bring equal ones (409
+// "claims mismatch"); with authz on, claims are required (400), must be within the token's
+// claims (403 "insufficient claims", AND within arrays), and the token must cover the
+// managed source's claims (visibility; none = super-admin only). DELETE removes the version
+// for good (the last one takes the name and its claims along), 404 when it is not there.
+// GET .../claims answers {"claims": {...}} ({} when none), gated by visibility like DELETE.
+// Errors are `{"error": "..."}`; 401 carries WWW-Authenticate.
+//
+// What it stores and returns is what the server's helperToServer (internal/service/db/
+// types.go) returns: `_meta` keeps only publisher-provided (whole), icons are dropped,
+// `repository` is kept (url, source, id, subfolder), remotes come back ordered by (type,
+// url) (bytewise here; the server uses the database collation) without `variables`, and
+// v0.1 answers carry an empty `_meta` (no status, no isLatest). Not modelled: other sources
+// and shadowing, `updated_since`, skills and plugins (their names read as unknown), the
+// order the server gives packages (by version, descending), the `_meta` size limit.
 //
 // Fault switches for the client's tests: `failNext` answers the next N requests with a
 // status (503, 429 with Retry-After ...) before doing anything; `loseNextAnswers` does the
@@ -51,6 +77,12 @@ export interface ToolHiveStandInOptions {
   managedSourceClaims?: Claims;
   /** Registries that include the managed source (default ["default"]). */
   registries?: string[];
+  /**
+   * Claims of registries by name (`registries[].claims`). With authz on, a token that is
+   * not super-admin reads a registry only when it covers its claims; a registry without
+   * claims is readable by super-admins only. Default none.
+   */
+  registryClaims?: Record<string, Claims>;
   /** Registries that exist but do not include the managed source (they read as empty). */
   registriesWithoutManagedSource?: string[];
   /**
@@ -69,6 +101,8 @@ export interface StoredVersion {
 export interface StoredEntry {
   claims: Claims | undefined;
   versions: Map<string, StoredVersion>;
+  /** The latest pointer; without it (an entry a test put in), the highest version. */
+  latest?: string;
 }
 
 export interface SeenRequest {
@@ -84,6 +118,8 @@ export interface ToolHiveStandIn {
   readonly requests: SeenRequest[];
   /** What the managed source holds, by name. */
   readonly entries: Map<string, StoredEntry>;
+  /** Claims of registries by name (from `registryClaims`); change it to change the config. */
+  readonly registryClaims: Map<string, Claims>;
   /** Answer the next `count` requests with `status` (and Retry-After) without doing them. */
   failNext(count: number, status: number, retryAfter?: string): void;
   /** Do the next `count` requests, then close their connections without an answer. */
@@ -147,6 +183,57 @@ function claimValuesProblem(claims: unknown): string | undefined {
   return undefined;
 }
 
+interface LooseSemver {
+  core: [bigint, bigint, bigint];
+  prerelease: string[];
+}
+
+/** A version as Masterminds/semver's NewVersion reads it: `v`, 1 to 3 numbers, prerelease, metadata. */
+function looseSemver(version: string): LooseSemver | undefined {
+  const match = /^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/.exec(version);
+  if (!match) return undefined;
+  const prerelease = match[4] === undefined ? [] : match[4].split('.');
+  if (prerelease.some((id) => /^0\d+$/.test(id))) return undefined;
+  return { core: [BigInt(match[1]!), BigInt(match[2] ?? 0), BigInt(match[3] ?? 0)], prerelease };
+}
+
+function comparePrerelease(a: string[], b: string[]): number {
+  if (a.length === 0 || b.length === 0) return a.length === b.length ? 0 : a.length === 0 ? 1 : -1;
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    const [x, y] = [a[i]!, b[i]!];
+    const [numX, numY] = [/^\d+$/.test(x), /^\d+$/.test(y)];
+    const order = numX && numY ? (BigInt(x) < BigInt(y) ? -1 : BigInt(x) > BigInt(y) ? 1 : 0) : numX !== numY ? (numX ? -1 : 1) : x < y ? -1 : x > y ? 1 : 0;
+    if (order !== 0) return order;
+  }
+  return Math.sign(a.length - b.length);
+}
+
+/** versions.IsNewerVersion: semver precedence when both parse, else string order. */
+export function isNewerVersion(candidate: string, current: string): boolean {
+  const [a, b] = [looseSemver(candidate), looseSemver(current)];
+  if (!a || !b) return candidate > current;
+  for (let i = 0; i < 3; i++) if (a.core[i] !== b.core[i]) return a.core[i]! > b.core[i]!;
+  return comparePrerelease(a.prerelease, b.prerelease) > 0;
+}
+
+/** findHighestVersion over the versions in `ORDER BY version`. */
+function highestVersion(versions: Iterable<string>): string | undefined {
+  let best: string | undefined;
+  for (const version of [...versions].sort()) if (best === undefined || isNewerVersion(version, best)) best = version;
+  return best;
+}
+
+const latestOf = (entry: StoredEntry): string | undefined => (entry.latest !== undefined && entry.versions.has(entry.latest) ? entry.latest : highestVersion(entry.versions.keys()));
+
+/** The `repository` helperToServer builds from the four columns it stored (empty ones left out). */
+function storedRepository(repository: unknown): Record<string, string> | undefined {
+  if (typeof repository !== 'object' || repository === null || Array.isArray(repository)) return undefined;
+  const given = repository as Record<string, unknown>;
+  const kept: Record<string, string> = {};
+  for (const key of ['url', 'source', 'id', 'subfolder']) if (typeof given[key] === 'string' && given[key] !== '') kept[key] = given[key] as string;
+  return kept;
+}
+
 /** helperToServer: the document as the server returns it. */
 function storedDocument(server: Record<string, unknown>): Record<string, unknown> {
   const remotes = ((server['remotes'] as { type: string; url: string; headers?: unknown[] }[] | undefined) ?? [])
@@ -155,6 +242,8 @@ function storedDocument(server: Record<string, unknown>): Record<string, unknown
   const provided = ((server['_meta'] as Record<string, unknown> | undefined)?.[PUBLISHER_PROVIDED] as Record<string, unknown> | undefined) ?? {};
   const document: Record<string, unknown> = { $schema: SCHEMA_URL, name: server['name'], description: server['description'] ?? '' };
   if (typeof server['title'] === 'string' && server['title'] !== '') document['title'] = server['title'];
+  const repository = storedRepository(server['repository']);
+  if (repository) document['repository'] = repository;
   document['version'] = server['version'];
   if (typeof server['websiteUrl'] === 'string' && server['websiteUrl'] !== '') document['websiteUrl'] = server['websiteUrl'];
   if (Array.isArray(server['packages']) && server['packages'].length > 0) document['packages'] = server['packages'];
@@ -180,6 +269,7 @@ export async function startToolHiveStandIn(options: ToolHiveStandInOptions = {})
   const requests: SeenRequest[] = [];
   const registries = new Set(options.registries ?? ['default']);
   const emptyRegistries = new Set(options.registriesWithoutManagedSource ?? []);
+  const registryClaims = new Map(Object.entries(options.registryClaims ?? {}));
   const faults: { status: number; retryAfter?: string }[] = [];
   let lose = 0;
 
@@ -225,23 +315,46 @@ export async function startToolHiveStandIn(options: ToolHiveStandInOptions = {})
 
   const response = (stored: StoredVersion) => ({ server: stored.server, _meta: {} });
 
-  function visibleVersions(identity: StandInIdentity | undefined): { name: string; version: string; stored: StoredVersion }[] {
-    const all: { name: string; version: string; stored: StoredVersion }[] = [];
+  function visibleVersions(identity: StandInIdentity | undefined): { name: string; version: string; latest: boolean; stored: StoredVersion }[] {
+    const all: { name: string; version: string; latest: boolean; stored: StoredVersion }[] = [];
     for (const [name, entry] of entries) {
       if (!visible(identity, entry.claims)) continue;
-      for (const [version, stored] of entry.versions) all.push({ name, version, stored });
+      const latest = latestOf(entry);
+      for (const [version, stored] of entry.versions) all.push({ name, version, latest: version === latest, stored });
     }
     return all.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.version < b.version ? -1 : a.version > b.version ? 1 : 0));
   }
 
-  function read(identity: StandInIdentity | undefined, registry: string, rest: string[], query: URLSearchParams): unknown {
+  /** lookupRegistryIDWithGate: the registry exists and the token covers its claims; does it show the managed source? */
+  function openRegistry(identity: StandInIdentity | undefined, registry: string): boolean {
     if (!registries.has(registry) && !emptyRegistries.has(registry)) throw new HttpFailure(404, 'registry not found');
-    const shows = registries.has(registry);
+    const caller = gateClaims(identity);
+    const claims = registryClaims.get(registry);
+    if (caller !== undefined && (claims === undefined || Object.keys(claims).length === 0 || !claimsMatch(caller, claims, 'visible'))) {
+      throw new HttpFailure(403, 'forbidden: insufficient claims for registry');
+    }
+    return registries.has(registry);
+  }
+
+  /** `version` as servers.sql matches it: exactly, or `latest` for the latest pointer. */
+  const versionMatches = (wanted: string, version: string, latest: boolean) => version === wanted || (wanted === 'latest' && latest);
+
+  function serverName(raw: string): string {
+    const name = decodeSegment(raw, 'serverName');
+    const problem = serverNameProblem(name);
+    if (problem) throw new HttpFailure(400, `invalid server name format: ${problem}`);
+    return name;
+  }
+
+  function read(identity: StandInIdentity | undefined, rawRegistry: string, rest: string[], query: URLSearchParams): unknown {
     if (rest.length === 1 && rest[0] === 'servers') {
+      const registry = decodeSegment(rawRegistry, 'registryName');
       const limitText = query.get('limit');
-      if (limitText !== null && !/^-?\d+$/.test(limitText)) throw new HttpFailure(400, 'Invalid limit parameter: must be an integer');
-      const limit = Math.min(limitText === null ? 30 : Number(limitText), 1000);
+      if (limitText !== null && limitText !== '' && !/^[-+]?\d+$/.test(limitText)) throw new HttpFailure(400, 'Invalid limit parameter: must be an integer');
+      const limit = Math.min(limitText === null || limitText === '' ? 30 : Number(limitText), 1000);
       const search = query.get('search')?.toLowerCase();
+      const version = query.get('version') || undefined;
+      const shows = openRegistry(identity, registry);
       let after: [string, string] | undefined;
       const cursor = query.get('cursor');
       if (cursor) {
@@ -251,8 +364,9 @@ export async function startToolHiveStandIn(options: ToolHiveStandInOptions = {})
           throw new HttpFailure(500, 'internal server error');
         }
       }
-      const matching = (shows ? visibleVersions(identity) : []).filter(({ name, version, stored }) => {
-        if (after && (name < after[0] || (name === after[0] && version <= after[1]))) return false;
+      const matching = (shows ? visibleVersions(identity) : []).filter(({ name, version: held, latest, stored }) => {
+        if (after && (name < after[0] || (name === after[0] && held <= after[1]))) return false;
+        if (version !== undefined && !versionMatches(version, held, latest)) return false;
         if (!search) return true;
         const text = [name, stored.server['title'], stored.server['description']].filter((t): t is string => typeof t === 'string');
         return text.some((t) => t.toLowerCase().includes(search));
@@ -263,22 +377,20 @@ export async function startToolHiveStandIn(options: ToolHiveStandInOptions = {})
       const nextCursor = more && last ? Buffer.from(JSON.stringify([last.name, last.version])).toString('base64url') : undefined;
       return { servers: page.map(({ stored }) => response(stored)), metadata: { ...(nextCursor ? { nextCursor } : {}), count: page.length } };
     }
-    if (rest[0] === 'servers' && rest.length >= 3 && rest[2] === 'versions') {
-      const name = decodeSegment(rest[1]!, 'serverName');
-      const problem = serverNameProblem(name);
-      if (problem) throw new HttpFailure(400, `invalid server name format: ${problem}`);
-      const entry = shows ? entries.get(name) : undefined;
+    if (rest[0] === 'servers' && (rest.length === 3 || rest.length === 4) && rest[2] === 'versions') {
+      const registry = decodeSegment(rawRegistry, 'registryName');
+      const name = serverName(rest[1]!);
+      const wanted = rest.length === 4 ? decodeSegment(rest[3]!, 'version') : undefined;
+      const entry = openRegistry(identity, registry) ? entries.get(name) : undefined;
       const shown = entry && visible(identity, entry.claims) ? entry : undefined;
-      if (rest.length === 3) {
+      if (wanted === undefined) {
         const versions = [...(shown?.versions.values() ?? [])].sort((a, b) => (String(a.server['version']) < String(b.server['version']) ? -1 : 1));
         return { servers: versions.map(response), metadata: { count: versions.length } };
       }
-      if (rest.length === 4) {
-        const version = decodeSegment(rest[3]!, 'version');
-        const stored = shown?.versions.get(version);
-        if (!stored) throw new HttpFailure(404, 'not found');
-        return response(stored);
-      }
+      const latest = shown ? latestOf(shown) : undefined;
+      const found = [...(shown?.versions.entries() ?? [])].find(([version]) => versionMatches(wanted, version, version === latest));
+      if (!found) throw new HttpFailure(404, 'not found');
+      return response(found[1]);
     }
     throw new HttpFailure(404, '404 page not found');
   }
@@ -309,37 +421,57 @@ export async function startToolHiveStandIn(options: ToolHiveStandInOptions = {})
     }
     const stored: StoredVersion = { server: storedDocument(body.server), publishedAt: new Date().toISOString() };
     for (const field of options.dropFields ?? []) delete stored.server[field];
-    const target = entry ?? { claims: claims && Object.keys(claims).length > 0 ? claims : undefined, versions: new Map() };
+    const target: StoredEntry = entry ?? { claims: claims && Object.keys(claims).length > 0 ? claims : undefined, versions: new Map() };
+    const latest = latestOf(target);
     target.versions.set(version, stored);
+    target.latest = latest === undefined || isNewerVersion(version, latest) ? version : latest;
     entries.set(name, target);
     return stored.server;
   }
 
-  function entryOf(identity: StandInIdentity | undefined, rawType: string, rawName: string): { name: string; entry: StoredEntry | undefined } {
+  const ENTRY_TYPES = ['server', 'skill', 'plugin'];
+
+  /** The {type}/{name} of a /v1/entries route, after the manageEntries role gate; only servers are held. */
+  function entryOf(identity: StandInIdentity | undefined, rawType: string, rawName: string): { type: string; name: string; entry: StoredEntry | undefined } {
     requireManageEntries(identity);
     const type = decodeSegment(rawType, 'type');
-    if (type !== 'server') throw new HttpFailure(400, "unsupported entry type: must be 'server', 'skill', or 'plugin'");
     const name = decodeSegment(rawName, 'name');
-    return { name, entry: entries.get(name) };
+    return { type, name, entry: type === 'server' ? entries.get(name) : undefined };
+  }
+
+  /** WithEntryType's refusal, as the claims handlers report it. */
+  function claimsEntryType(type: string): void {
+    if (!ENTRY_TYPES.includes(type)) throw new HttpFailure(400, 'invalid option: invalid entry type: must be "server", "skill", or "plugin"');
   }
 
   function remove(identity: StandInIdentity | undefined, rawType: string, rawName: string, rawVersion: string): void {
-    const { name, entry } = entryOf(identity, rawType, rawName);
+    const { type, name, entry } = entryOf(identity, rawType, rawName);
     const version = decodeSegment(rawVersion, 'version');
+    if (!ENTRY_TYPES.includes(type)) throw new HttpFailure(400, "unsupported entry type: must be 'server', 'skill', or 'plugin'");
     if (!entry) throw new HttpFailure(404, `not found: ${name}@${version}`);
     gateVisible(gateClaims(identity), entry.claims);
     if (!entry.versions.delete(version)) throw new HttpFailure(404, `not found: ${name}@${version}`);
     if (entry.versions.size === 0) entries.delete(name);
+    else if (entry.latest === version) entry.latest = highestVersion(entry.versions.keys());
+  }
+
+  function readClaims(identity: StandInIdentity | undefined, rawType: string, rawName: string): unknown {
+    const { type, name, entry } = entryOf(identity, rawType, rawName);
+    claimsEntryType(type);
+    if (!entry) throw new HttpFailure(404, `not found: ${name}`);
+    gateVisible(gateClaims(identity), entry.claims);
+    return { claims: entry.claims ?? {} };
   }
 
   function replaceClaims(identity: StandInIdentity | undefined, rawType: string, rawName: string, text: string): void {
-    const { name, entry } = entryOf(identity, rawType, rawName);
+    const { type, name, entry } = entryOf(identity, rawType, rawName);
     let body: { claims?: Claims };
     try {
       body = JSON.parse(text) as typeof body;
     } catch (error) {
       throw new HttpFailure(400, `invalid request body: ${(error as Error).message}`);
     }
+    claimsEntryType(type);
     if (claimValuesProblem(body.claims)) throw new HttpFailure(500, 'failed to update entry claims');
     const caller = gateClaims(identity);
     gateSubset(caller, body.claims);
@@ -355,7 +487,7 @@ export async function startToolHiveStandIn(options: ToolHiveStandInOptions = {})
     if (req.method === 'GET' && segments.length === 1 && segments[0] === 'health') return { status: 200, body: { status: 'ok' } };
     const identity = identify(req);
     if (segments[0] === 'registry' && segments[2] === 'v0.1' && req.method === 'GET') {
-      return { status: 200, body: read(identity, decodeSegment(segments[1] ?? '', 'registryName'), segments.slice(3), url.searchParams) };
+      return { status: 200, body: read(identity, segments[1] ?? '', segments.slice(3), url.searchParams) };
     }
     if (segments[0] === 'v1' && segments[1] === 'entries') {
       if (segments.length === 2 && req.method === 'POST') return { status: 201, body: publish(identity, text) };
@@ -363,6 +495,7 @@ export async function startToolHiveStandIn(options: ToolHiveStandInOptions = {})
         remove(identity, segments[2]!, segments[3]!, segments[5]!);
         return { status: 204 };
       }
+      if (segments.length === 5 && segments[4] === 'claims' && req.method === 'GET') return { status: 200, body: readClaims(identity, segments[2]!, segments[3]!) };
       if (segments.length === 5 && segments[4] === 'claims' && req.method === 'PUT') {
         replaceClaims(identity, segments[2]!, segments[3]!, text);
         return { status: 204 };
@@ -411,6 +544,7 @@ export async function startToolHiveStandIn(options: ToolHiveStandInOptions = {})
     url,
     requests,
     entries,
+    registryClaims,
     failNext(count, status, retryAfter) {
       for (let i = 0; i < count; i++) faults.push({ status, ...(retryAfter === undefined ? {} : { retryAfter }) });
     },

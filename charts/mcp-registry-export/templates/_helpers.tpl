@@ -90,7 +90,7 @@ rules:
   - apiGroups: ["toolhive.stacklok.dev"]
     apiVersions: ["v1alpha1", "v1beta1"]
     operations: ["CREATE", "UPDATE"]
-    resources: ["mcpservers", "mcpremoteproxies", "virtualmcpservers"]
+    resources: ["mcpservers", "mcpremoteproxies", "virtualmcpservers", "mcpserverentries"]
     scope: Namespaced
 matchConditions:
   - name: registry-annotated

@@ -1,7 +1,8 @@
 // The ToolHive registry server (stacklok/toolhive-registry-server v1 write API and its MCP
-// registry v0.1 read API; research toolhive.md §4.1-§4.5, code reading at 534eb23). Writes
-// go to its one `managed` source; reads go through one registry, a named view over
-// sources (`--toolhive-registry`, default `default`), which must include that source.
+// registry v0.1 read API; research toolhive.md §4.1-§4.5, code reading at 534eb23, claims
+// rules of v1.5.0 and later). Writes go to its one `managed` source; reads go through one
+// registry, a named view over sources (`--toolhive-registry`, default `default`), which
+// must include that source.
 //
 // How the publisher's operations map onto that API:
 //
@@ -29,22 +30,38 @@
 //                 `deleted` as upstream does: deleted versions never appear in reads, and a
 //                 deleted name@version may be published again.
 //   setStatus active|deprecated   no request. The server has no status (every version it
-//                 holds is active) and recomputes `latest` itself: the highest remaining
-//                 version after every publish and delete. The publisher asks for these only
-//                 to re-rank a rollback on upstream, which this server does not need.
+//                 holds is active) and keeps `latest` itself: a publish moves it to the new
+//                 version when that is newer, deleting its version moves it to the highest
+//                 remaining one. The publisher asks for these only to re-rank a rollback on
+//                 upstream, which this server does not need (the rollback's retire of the
+//                 higher version moves the pointer).
 //   publishPatterns  undefined: ToolHive tokens grant roles and claims, not name patterns.
 //
 // What reads return: the server's v0.1 answers carry an empty `_meta` (no status, isLatest
 // or publishedAt), so every version read is `active`, `isLatest: false`, without a publish
-// time; the diff then takes the highest version as current. The stored document loses
-// icons and the remotes' order; stored-document.ts keeps and restores them so that what is
-// read back equals what was published. Because a DELETE answers nothing, the client keeps
-// the last document it read or published per version and returns it as the retired one, so
-// the version keeps its ownership record in the publisher's view.
+// time; the diff then takes the highest version as current. That is the version the
+// server's own `latest` pointer names (what `.../versions/latest` and `?version=latest`
+// give its clients; internal/service/db/impl_mcp.go insertServerData, impl_common.go
+// rePointLatestVersionIfNeeded): the pointer is the highest version by semver precedence
+// (internal/versions IsNewerVersion), and every version the publisher makes is
+// [v]MAJOR.MINOR.PATCH[-PRERELEASE], on which both orders agree. So `latest` is not read: it
+// would cost a request per name and say nothing new. Nor is `GET /v1/entries/server/{name}/
+// claims` (v1.5.0 and later): a claims mismatch is settled by the versions of the name,
+// which a read shows anyway.
+//
+// The stored document loses icons and the remotes' order; stored-document.ts keeps and
+// restores them so that what is read back equals what was published. Because a DELETE
+// answers nothing, the client keeps the last document it read or published per version and
+// returns it as the retired one, so the version keeps its ownership record in the
+// publisher's view.
 //
 // Auth: `none` (a server with `auth.mode: anonymous`) or `token`: a bearer token from a file,
 // sent on reads and writes, re-read before its `exp` and once after a 401. The token never
-// reaches a log line or message.
+// reaches a log line or message. With authorization on (`auth.authz`), every read passes the
+// registry's access gate: the token must cover the registry's claims (`registries[].claims`;
+// a registry without claims is open to super-admins only), else every read is 403
+// "insufficient claims for registry". That is configuration, not a passing fault: it is
+// reported in one line that names the registry and the fix, and not retried.
 
 import type { ServerEntry } from '../../planner/server-entry.ts';
 import { ownerOf } from '../../planner/ownership.ts';
@@ -230,8 +247,26 @@ export class ToolHiveRegistryClient implements RegistryClient {
     return this.token.value;
   }
 
-  /** A request with the bearer token: the file is read again once after a 401, never a loop. */
+  /** A request with the bearer token; a read the registry's claims gate refuses says how to fix it. */
   private async request(operation: string, method: string, path: string, body: unknown, options: RequestOptions, subject?: string): Promise<unknown> {
+    try {
+      return await this.send(operation, method, path, body, options, subject);
+    } catch (error) {
+      if (error instanceof RegistryError && error.status === 403 && path.startsWith('/registry/') && /insufficient claims for registry/i.test(error.message)) {
+        const registry = this.registryName;
+        throw new RegistryError(
+          error.operation,
+          `${error.message}; the token's claims do not cover registry ${registry} (with authorization on, a registry without claims is open to super-admins only): ` +
+            `set registries[].claims of ${registry} to claims the token carries, or use --toolhive-registry NAME of a registry the token covers`,
+          { status: 403, retryable: false, cause: error },
+        );
+      }
+      throw error;
+    }
+  }
+
+  /** A request with the bearer token: the file is read again once after a 401, never a loop. */
+  private async send(operation: string, method: string, path: string, body: unknown, options: RequestOptions, subject?: string): Promise<unknown> {
     const token = this.currentToken();
     try {
       return await this.http.send({ operation, method, path, body, token, subject }, options);

@@ -6,8 +6,12 @@
 //   - `_meta` keeps only `io.modelcontextprotocol.registry/publisher-provided`, whole (so the
 //     ownership record and ToolHive's own extension survive);
 //   - `icons` are written to their own table and never read back;
-//   - `remotes` come back ordered by (type, url) in the database's collation, not as sent;
-//   - `$schema` is always the 2025-12-11 schema URL; `title` only when not empty.
+//   - `remotes` come back ordered by (type, url) in the database's collation, not as sent
+//     (sqlc ListServerRemotes), and without `variables`;
+//   - `$schema` is always the 2025-12-11 schema URL; `title` and `websiteUrl` only when not
+//     empty; `repository` is kept (url, source, id, subfolder); packages come back ordered
+//     by their version, descending (sqlc ListServerPackages). The planner's entries carry
+//     none of `repository`, `websiteUrl`, `packages` or remote variables.
 //
 // The publisher compares what it plans with what the registry returns, so a lost icon or a
 // reordered remote would look like a change on every pass and publish a new version each

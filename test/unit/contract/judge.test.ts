@@ -20,6 +20,8 @@ describe('scope', () => {
     ['toolhive.stacklok.dev/v1alpha1', 'MCPServer'],
     ['toolhive.stacklok.dev/v1beta1', 'MCPRemoteProxy'],
     ['toolhive.stacklok.dev/v1beta1', 'VirtualMCPServer'],
+    ['toolhive.stacklok.dev/v1beta1', 'MCPServerEntry'],
+    ['toolhive.stacklok.dev/v1alpha1', 'MCPServerEntry'],
   ])('%s %s with a registry annotation is judged', (apiVersion, kind) => {
     expect(judgeAnnotations(object(apiVersion, kind, { [`${P}registry-tier`]: 'Gold' }), options).applies).toBe(true);
   });

@@ -78,7 +78,7 @@ const EXPECTED_RULES = [
     apiGroups: ['toolhive.stacklok.dev'],
     apiVersions: ['v1alpha1', 'v1beta1'],
     operations: ['CREATE', 'UPDATE'],
-    resources: ['mcpservers', 'mcpremoteproxies', 'virtualmcpservers'],
+    resources: ['mcpservers', 'mcpremoteproxies', 'virtualmcpservers', 'mcpserverentries'],
     scope: 'Namespaced',
   },
 ];
@@ -297,7 +297,8 @@ describe('helm template with the default values', () => {
     expect(rules(objects, 'ClusterRole')).toEqual([
       { apiGroups: ['gateway.networking.k8s.io'], resources: ['gatewayclasses', 'gateways', 'httproutes', 'referencegrants'], verbs: ['get', 'list', 'watch'] },
       { apiGroups: [''], resources: ['namespaces', 'services'], verbs: ['get', 'list', 'watch'] },
-      { apiGroups: ['toolhive.stacklok.dev'], resources: ['mcpservers', 'mcpremoteproxies', 'virtualmcpservers'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: ['toolhive.stacklok.dev'], resources: ['mcpservers', 'mcpremoteproxies', 'virtualmcpservers', 'mcpserverentries'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: ['toolhive.stacklok.dev'], resources: ['mcptoolconfigs'], verbs: ['get', 'list', 'watch'] },
       { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
       {
         apiGroups: ['admissionregistration.k8s.io'],

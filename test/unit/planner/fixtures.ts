@@ -163,6 +163,12 @@ export function virtualServer(namespaceName = 'mcp', name = 'all', options: Reso
   return mcpResource('VirtualMCPServer', namespaceName, name, options, {});
 }
 
+/** An MCPServerEntry (a remote MCP server for vMCP discovery), exported with a description unless annotations are given. */
+export function serverEntry(namespaceName = 'mcp', name = 'deepwiki', options: ResourceOptions = {}): KubeObject {
+  const entryOptions = { ...options, annotations: options.annotations ?? annotations({ 'registry-export': 'true', 'registry-description': `${name} MCP server` }) };
+  return mcpResource('MCPServerEntry', namespaceName, name, entryOptions, { remoteUrl: `https://mcp.${name}.com/mcp`, transport: 'streamable-http', groupRef: { name: 'remote' } });
+}
+
 /** GatewayClass + Gateway infra/public (https, no hostname, an IP address). */
 export function world(...objects: KubeObject[]): KubeObject[] {
   return [gatewayClass(), gateway(), ...objects];

@@ -1,7 +1,7 @@
 // Re-planning with a PlanCache gives exactly what a fresh plan gives, whatever changed in
 // between: random sequences of changes to Gateways, GatewayClasses, Namespaces, Services,
-// routes and MCP resources, their phases included (objects replaced, added or removed, as
-// informer caches do).
+// routes, MCP resources (their phases included) and MCPToolConfigs (objects replaced, added
+// or removed, as informer caches do).
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -19,7 +19,11 @@ function baseWorld(): KubeObject[] {
     gateway(),
     gateway({ name: 'internal', listeners: [http({ allowedRoutes: selector }), https({ hostname: '*.example.com' })], addresses: [{ type: 'Hostname', value: 'gw.example.com' }] }),
     namespace('mcp', { exposed: 'yes' }),
-    mcpServer('mcp', 'github'),
+    mcpServer('mcp', 'github', {
+      annotations: annotations({ 'registry-description': 'github MCP server', 'registry-tools': 'create_pr,merge_pr,list_issues', 'tool-definitions': '[{"name":"merge_pr","description":"Merge"}]' }),
+      spec: { image: 'ghcr.io/example/github-mcp', transport: 'streamable-http', toolConfigRef: { name: 'github-tools' } },
+    }),
+    githubTools(),
     mcpServer('mcp', 'jira', { spec: { transport: 'sse' } }),
     remoteProxy('mcp', 'notion', { annotations: annotations({ 'registry-description': 'Notion' }) }),
     mcpServer('mcp', 'direct', { annotations: annotations({ 'registry-export': 'true', 'registry-url': 'https://direct.example.com/mcp', 'registry-description': 'Direct' }) }),
@@ -28,6 +32,10 @@ function baseWorld(): KubeObject[] {
     route({ name: 'docs', hostnames: [], parentRefs: [{ name: 'internal', namespace: 'infra' }], annotations: annotations({ 'registry-export': 'true', 'registry-name': 'docs', 'registry-description': 'Docs' }), rules: [backendTo('plain')] }),
     route({ name: 'same-name', hostnames: ['other.example.com'], annotations: annotations({ 'registry-export': 'true', 'registry-name': 'direct', 'registry-title': 'Same' }), rules: [backendTo('mcp-github-proxy')] }),
   ];
+}
+
+function githubTools(namespaceName = 'mcp'): KubeObject {
+  return { apiVersion: 'toolhive.stacklok.dev/v1beta1', kind: 'MCPToolConfig', metadata: { name: 'github-tools', namespace: namespaceName }, spec: { toolsFilter: ['create_pr', 'merge'], toolsOverride: { merge_pr: { name: 'merge' } } } };
 }
 
 type Change = (objects: KubeObject[]) => KubeObject[];
@@ -79,6 +87,14 @@ const CHANGES: [string, Change][] = [
   ['MCPServer pending', replace('MCPServer', 'jira', (s) => { s.status = { phase: 'Pending' }; })],
   ['remote proxy without a phase', replace('MCPRemoteProxy', 'notion', (p) => { delete p.status; })],
   ['remote proxy ready again', replace('MCPRemoteProxy', 'notion', (p) => { p.status = { phase: 'Ready' }; })],
+  // Tool configuration (discovery.md section 9): a change of the MCPToolConfig alone changes the entry.
+  ['MCPToolConfig filter', replace('MCPToolConfig', 'github-tools', (c) => { c.spec.toolsFilter = ['list_issues']; })],
+  ['MCPToolConfig override', replace('MCPToolConfig', 'github-tools', (c) => { c.spec.toolsOverride = { create_pr: { name: 'open_pr', description: 'Open' }, merge_pr: { description: 'Merge it' } }; c.spec.toolsFilter = []; })],
+  ['MCPToolConfig removed', remove('MCPToolConfig', 'github-tools')],
+  ['MCPToolConfig added back', add(() => githubTools())],
+  ['MCPToolConfig in another namespace too (no effect)', (objects) => [...objects, githubTools('other')]],
+  ['MCPServer toolConfigRef removed', replace('MCPServer', 'github', (s) => { delete s.spec.toolConfigRef; })],
+  ['MCPServer toolConfigRef set again', replace('MCPServer', 'github', (s) => { s.spec.toolConfigRef = { name: 'github-tools' }; })],
 ];
 
 describe('PlanCache', () => {
@@ -109,6 +125,21 @@ describe('PlanCache', () => {
     expect(byName(second).get('com.toolhive.k8s.mcp/jira')!.description).toBe('Changed');
   });
 
+  it('an MCPToolConfig change alone rebuilds the entries that read it, and only those', () => {
+    const cache = new PlanCache();
+    const objects = baseWorld();
+    const byName = (result: ReturnType<typeof plan>) => new Map(result.entries.map((entry) => [entry.name, entry]));
+    const first = byName(plan(new ObjectIndex(objects), {}, { cache }));
+    const tools = (entry: any) => Object.values(entry._meta['io.modelcontextprotocol.registry/publisher-provided']['io.github.stacklok']).map((extension: any) => extension.tools);
+    expect(tools(first.get('com.toolhive.k8s.mcp/github'))).toEqual([['create_pr', 'merge'], ['create_pr', 'merge']]);
+    const changed = CHANGES.find(([name]) => name === 'MCPToolConfig filter')![1](objects);
+    const second = byName(plan(new ObjectIndex(changed), {}, { cache }));
+    expect(tools(second.get('com.toolhive.k8s.mcp/github'))).toEqual([['list_issues'], ['list_issues']]);
+    expect(second.get('com.toolhive.k8s.mcp/jira')).toBe(first.get('com.toolhive.k8s.mcp/jira'));
+    // The same MCPToolConfig object again: the entry is reused.
+    expect(byName(plan(new ObjectIndex(changed), {}, { cache })).get('com.toolhive.k8s.mcp/github')).toBe(second.get('com.toolhive.k8s.mcp/github'));
+  });
+
   it('starts over when the options change', () => {
     const cache = new PlanCache();
     const objects = baseWorld();
@@ -121,7 +152,7 @@ describe('PlanCache', () => {
     const fresh = plan(baseWorld());
     expect(fresh.entries.length).toBeGreaterThanOrEqual(4);
     for (const [name, change] of CHANGES) {
-      if (name.endsWith('back') || name.endsWith('again') || name.endsWith('fresh') || name.startsWith('Service removed')) continue;
+      if (name.endsWith('back') || name.endsWith('again') || name.endsWith('fresh') || name.endsWith('(no effect)') || name.startsWith('Service removed')) continue;
       expect(plan(change(baseWorld())), name).not.toEqual(fresh);
     }
   });

@@ -166,3 +166,16 @@ describe('plan', () => {
     expect(stdout).toBe('');
   });
 });
+
+describe('plan -f examples/', () => {
+  it('publishes the github MCPServer\'s tools as its MCPToolConfig shows them to clients (renamed, then filtered)', () => {
+    const { code, stdout, stderr } = run(['-f', join(repoRoot, 'examples'), '-o', 'json']);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const result = json(stdout);
+    const github = result.entries.find((entry) => entry.name === 'com.toolhive.k8s.mcp-servers/github');
+    const extension = github!._meta['io.modelcontextprotocol.registry/publisher-provided']['io.github.stacklok']['https://mcp.company.com/github/mcp'];
+    expect(extension!.tools).toEqual(['create_pull_request', 'merge_pull_request']);
+    expect(result.warnings.filter((warning) => warning.message.includes('toolConfigRef'))).toEqual([]);
+  });
+});

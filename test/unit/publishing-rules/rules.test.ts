@@ -213,6 +213,27 @@ describe('uncertainty of sources', () => {
     expect(sourceUncertainty(server('a'), lookups, new Map([['MCPServer', 'watch failing']]))).toMatchObject({ category: 'unknown kind' });
     expect(sourceUncertainty(route('missing'), lookups, new Map())).toBeUndefined();
   });
+
+  it('sourceUncertainty: an MCPServer or MCPRemoteProxy that names an MCPToolConfig is read from that kind too', () => {
+    const resource = (kind: string, name: string, spec: Record<string, unknown>) => ({ apiVersion: 'toolhive.stacklok.dev/v1beta1', kind, metadata: { name, namespace: 'mcp' }, spec });
+    const lookups = new ObjectIndex(
+      [
+        resource('MCPServer', 'configured', { toolConfigRef: { name: 'tools' } }),
+        resource('MCPServer', 'plain', {}),
+        resource('MCPRemoteProxy', 'proxied', { toolConfigRef: { name: 'tools' } }),
+        resource('MCPServer', 'malformed', { toolConfigRef: 'tools' }),
+      ] as never[],
+      'default',
+    );
+    const uncertain = new Map([['MCPToolConfig', 'not synced']]);
+    const source = (kind: string, name: string): OwnedSource => ({ kind, namespace: 'mcp', name });
+    expect(sourceUncertainty(source('MCPServer', 'configured'), lookups, uncertain)).toEqual({ category: 'unknown kind', reason: 'MCPToolConfig objects are not known for certain: not synced' });
+    expect(sourceUncertainty(source('MCPRemoteProxy', 'proxied'), lookups, uncertain)).toMatchObject({ category: 'unknown kind' });
+    expect(sourceUncertainty(source('MCPServer', 'plain'), lookups, uncertain)).toBeUndefined();
+    expect(sourceUncertainty(source('MCPServer', 'malformed'), lookups, uncertain)).toBeUndefined();
+    expect(sourceUncertainty(source('MCPServer', 'gone'), lookups, uncertain)).toBeUndefined();
+    expect(sourceUncertainty(route('a'), lookups, uncertain)).toBeUndefined();
+  });
 });
 
 describe('ContentionTracker (publishing.md §3)', () => {

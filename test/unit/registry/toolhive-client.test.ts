@@ -1,8 +1,8 @@
 // The ToolHive registry client against a stand-in for the ToolHive registry server
 // (test/support/toolhive-registry-stand-in.ts: the real server cannot be built here), which
-// follows the server's published API and publish rules: 409 on a repeated version, claims
-// per name, claims required and checked with authz, DELETE for good, icons dropped and
-// remotes reordered on the way back.
+// follows the server's code and publish rules: 409 on a repeated version, claims per name,
+// claims required and checked with authz, the registry's claims gate on reads, DELETE for
+// good, the latest pointer, icons dropped and remotes reordered on the way back.
 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -365,6 +365,86 @@ describe('failures', () => {
     expect(failed.retryable).toBe(true);
     expect(failed.message).toMatch(/^registry token: ENOENT/);
     expect(server.requests).toHaveLength(0);
+  });
+});
+
+describe("the registry's claims (authorization on)", () => {
+  const notCovered = (operation: string, registry: string) =>
+    `${operation}: 403 Forbidden: forbidden: insufficient claims for registry; the token's claims do not cover registry ${registry} (with authorization on, a registry without claims is open to super-admins only): ` +
+    `set registries[].claims of ${registry} to claims the token carries, or use --toolhive-registry NAME of a registry the token covers`;
+
+  it('a registry whose claims the token does not cover: every read is a 403 in one line naming the registry and the fix, not retried', async () => {
+    const server = await start({
+      tokens: { 'tok-a': { claims: { team: 'a' } } },
+      authz: true,
+      managedSourceClaims: { team: 'a' },
+      registries: ['default', 'team-a'],
+      registryClaims: { default: { team: 'b' }, 'team-a': { team: ['a', 'c'] } },
+    });
+    const { c, waits } = client(server, { auth: { mode: 'token', tokenFile: tokenFile('tok-a') } });
+    const list = await error(c.listByPrefix('com.x/'));
+    expect(list).toBeInstanceOf(RegistryError);
+    expect(list).toMatchObject({ status: 403, retryable: false, message: notCovered('list', 'default') });
+    expect(await error(c.versionsOf('com.x/a'))).toMatchObject({ status: 403, retryable: false, message: notCovered('versions', 'default') });
+    expect(server.requests).toHaveLength(2);
+    expect(waits).toEqual([]);
+    // Writes do not pass the registry's gate; the read-back of a repeated version does.
+    await c.publish(entry('com.x/a', { claims: { team: 'a' } }));
+    const again = await error(c.publish(entry('com.x/a', { claims: { team: 'a' } })));
+    expect(again).toMatchObject({ status: 403, retryable: false, message: notCovered('version com.x/a@1.0.0', 'default') });
+    // A registry the token covers (one of its values is enough) reads what was published.
+    const covered = client(server, { auth: { mode: 'token', tokenFile: tokenFile('tok-a') }, registryName: 'team-a' }).c;
+    expect((await covered.listByPrefix('com.x/')).map((v) => `${v.server.name}@${v.server.version}`)).toEqual(['com.x/a@1.0.0']);
+  });
+
+  it('a registry without claims is open to super-admins only (default-deny)', async () => {
+    const server = await start({ tokens: { admin: { superAdmin: true }, 'tok-a': { claims: { team: 'a' } } }, authz: true });
+    const denied = await error(client(server, { auth: { mode: 'token', tokenFile: tokenFile('tok-a') } }).c.listByPrefix('com.x/'));
+    expect(denied).toMatchObject({ status: 403, message: notCovered('list', 'default') });
+    expect(await client(server, { auth: { mode: 'token', tokenFile: tokenFile('admin') } }).c.listByPrefix('com.x/')).toEqual([]);
+  });
+
+  it('without authz (or anonymous) there is no gate: the registry claims are not checked', async () => {
+    const server = await start({ tokens: { 'tok-a': { claims: { team: 'a' } } }, registryClaims: { default: { team: 'b' } } });
+    expect(await client(server, { auth: { mode: 'token', tokenFile: tokenFile('tok-a') } }).c.listByPrefix('com.x/')).toEqual([]);
+  });
+});
+
+describe('the stand-in, as the server', () => {
+  const get = async (server: ToolHiveStandIn, path: string) => {
+    const response = await fetch(`${server.url}${path}`);
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> & { server?: { version: string }; servers?: { server: { version: string } }[] } };
+  };
+  const latestOf = async (server: ToolHiveStandIn) => (await get(server, '/registry/default/v0.1/servers/com.x%2Fa/versions/latest')).body.server?.version;
+
+  it('versions/latest and ?version=latest give the latest pointer: a newer publish moves it, an older one not; deleting it re-points to the highest', async () => {
+    const server = await start();
+    const { c } = client(server);
+    for (const version of ['1.0.0', '2.0.0', '1.5.0']) await c.publish(entry('com.x/a', { version }));
+    expect(await latestOf(server)).toBe('2.0.0');
+    const listed = await get(server, '/registry/default/v0.1/servers?search=com.x&version=latest');
+    expect(listed.body.servers?.map((s) => s.server.version)).toEqual(['2.0.0']);
+    expect((await get(server, '/registry/default/v0.1/servers?version=1.5.0')).body.servers?.map((s) => s.server.version)).toEqual(['1.5.0']);
+    await c.setStatus('com.x/a', '2.0.0', 'deleted');
+    expect(await latestOf(server)).toBe('1.5.0');
+    await c.publish(entry('com.x/a', { version: '1.5.1-0.1' }));
+    expect(await latestOf(server)).toBe('1.5.1-0.1');
+    // What the publisher takes as current (the highest) is that version.
+    expect(diffEntries([entry('com.x/a', { version: '1.5.1-0.1' })], registryView(await c.versionsOf('com.x/a')), 'cluster-a').owned).toMatchObject([{ current: { server: { version: '1.5.1-0.1' } } }]);
+    expect((await get(server, '/registry/default/v0.1/servers/com.x%2Fb/versions/latest')).status).toBe(404);
+  });
+
+  it('keeps repository; GET .../claims answers the name\'s claims ({} without), 404 for an unknown name', async () => {
+    const server = await start();
+    const { c } = client(server);
+    const repository = { url: 'https://github.com/example/a', source: 'github', subfolder: 'servers/a' };
+    await c.publish({ ...entry('com.x/a', { claims: { team: 'a' } }), repository } as unknown as ServerEntry);
+    expect((await get(server, '/registry/default/v0.1/servers/com.x%2Fa/versions/1.0.0')).body.server).toMatchObject({ repository });
+    expect(await get(server, '/v1/entries/server/com.x%2Fa/claims')).toEqual({ status: 200, body: { claims: { team: 'a' } } });
+    await c.publish(entry('com.x/b'));
+    expect(await get(server, '/v1/entries/server/com.x%2Fb/claims')).toEqual({ status: 200, body: { claims: {} } });
+    expect(await get(server, '/v1/entries/server/com.x%2Fnone/claims')).toEqual({ status: 404, body: { error: 'not found: com.x/none' } });
+    expect((await get(server, '/v1/entries/widget/com.x%2Fa/claims')).status).toBe(400);
   });
 });
 
