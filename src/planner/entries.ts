@@ -43,21 +43,28 @@ function uniqueContributors(contributors: (Contributor | undefined)[]): Contribu
   return unique;
 }
 
-/** The first contributor's value; the others that disagree get a warning. */
-function firstValue(contributors: Contributor[], field: MetadataField, entryName: string, report: PlanReport): string | undefined {
+// Why the first contributor's value wins, as the warnings on the others say. Routes are in
+// namespace/name order; MCP resources are not: direct exports come first (namespace/name
+// order), then the resources behind routes in the routes' order and, within a route, in the
+// order of the rules whose endpoint they are (one rule is one endpoint, discovery.md section 2).
+const ROUTE_ORDER = 'the first in namespace/name order wins';
+const RESOURCE_ORDER = 'the first wins (direct exports in namespace/name order, then the MCP resources behind routes, routes in namespace/name order and rules in order)';
+
+/** The first contributor's value; the others that disagree get a warning saying why it won (`order`). */
+function firstValue(contributors: Contributor[], field: MetadataField, entryName: string, report: PlanReport, order: string): string | undefined {
   const winner = contributors.find((c) => c.values[field] !== undefined);
   if (!winner) return undefined;
   const value = winner.values[field] as string;
   for (const other of contributors) {
     const otherValue = other.values[field];
     if (other === winner || otherValue === undefined || otherValue === value) continue;
-    report.warn(other.ref, `registry-${field} ${JSON.stringify(otherValue)} disagrees with ${describeRef(winner.ref)}'s ${JSON.stringify(value)} for entry ${entryName}; the first in namespace/name order wins`);
+    report.warn(other.ref, `registry-${field} ${JSON.stringify(otherValue)} disagrees with ${describeRef(winner.ref)}'s ${JSON.stringify(value)} for entry ${entryName}; ${order}`);
   }
   return value;
 }
 
 function pick(field: MetadataField, routes: Contributor[], resources: Contributor[], entryName: string, report: PlanReport): string | undefined {
-  return firstValue(routes, field, entryName, report) ?? firstValue(resources, field, entryName, report);
+  return firstValue(routes, field, entryName, report, ROUTE_ORDER) ?? firstValue(resources, field, entryName, report, RESOURCE_ORDER);
 }
 
 function imageVersion(resources: Contributor[]): string | undefined {

@@ -65,17 +65,26 @@ interface Candidate {
   extra: string[];
 }
 
-/** The path matches of the rules that forward, in order; a rule that does not forward offers none. */
-function candidatesOf(rules: readonly HTTPRouteRule[]): Candidate[] {
+/** How warnings name a rule: by its name, else by its position in the route (`rule 2`). */
+export function ruleLabel(rule: HTTPRouteRule, ruleIndex: number): string {
+  return rule.name ? `rule ${rule.name}` : `rule ${ruleIndex + 1}`;
+}
+
+/**
+ * The path matches of the rules that forward, in order; a rule that does not forward offers
+ * none. `positions[i]` is the place of `rules[i]` in the route (default: `i`), so that labels
+ * name the route's rule when `rules` are some of them.
+ */
+function candidatesOf(rules: readonly HTTPRouteRule[], positions?: readonly number[]): Candidate[] {
   const candidates: Candidate[] = [];
-  rules.forEach((rule, ruleIndex) => {
+  rules.forEach((rule, index) => {
     if (!ruleForwards(rule)) return; // a redirect (or a rule without backends) never reaches the server
     const rewrite = pathRewriteOf(rule);
-    const ruleLabel = rule.name ? `rule ${rule.name}` : `rule ${ruleIndex + 1}`;
+    const label = ruleLabel(rule, positions?.[index] ?? index);
     const matches = rule.matches && rule.matches.length > 0 ? rule.matches : [{}];
     matches.forEach((match, matchIndex) => {
       const path = pathOf(match);
-      candidates.push({ label: `${ruleLabel} match ${matchIndex + 1} (${path.type} ${path.value})`, path, rewrite, extra: extraConditions(match) });
+      candidates.push({ label: `${label} match ${matchIndex + 1} (${path.type} ${path.value})`, path, rewrite, extra: extraConditions(match) });
     });
   });
   return candidates;
@@ -109,9 +118,9 @@ export function publicPathThrough(path: Required<HTTPPathMatch>, rewrite: PathRe
  * warning; SSE behind a stripped prefix is published with a warning unless the server knows
  * the prefix (`spec.endpointPrefix`).
  */
-export function publicPathToEndpoint(rules: readonly HTTPRouteRule[], target: EndpointTarget, routeName: string): PathResult {
+export function publicPathToEndpoint(rules: readonly HTTPRouteRule[], target: EndpointTarget, routeName: string, positions?: readonly number[]): PathResult {
   const warnings: string[] = [];
-  for (const candidate of candidatesOf(rules)) {
+  for (const candidate of candidatesOf(rules, positions)) {
     const path = publicPathThrough(candidate.path, candidate.rewrite, target.path);
     if (path === undefined) continue;
     if (candidate.extra.length > 0) {

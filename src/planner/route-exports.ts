@@ -6,8 +6,9 @@ import { expandRegistryName } from '../contract/registry-name.ts';
 import { ruleForwards } from '../gateway-api/forwarding.ts';
 import { isHTTPRoute } from '../kubernetes/kinds.ts';
 import type { HTTPRoute } from '../kubernetes/objects.ts';
-import { resolveRouteBackends, type RouteBackend } from '../toolhive/backends.ts';
+import { resolveRouteBackends, type MCPResourceRef, type RouteBackend, type RuleSplit } from '../toolhive/backends.ts';
 import { compareRefs, refKey, type Contribution, type Contributor } from './contributions.ts';
+import { ruleLabel } from './paths.ts';
 import { isBeingDeleted, malformedReason, passesContract, type PlanContext } from './plan-context.ts';
 import type { RouteWalk } from './plan-cache.ts';
 import { answersHold, RecordedLookups } from './recorded-lookups.ts';
@@ -60,6 +61,25 @@ function backendContribution(context: PlanContext, route: Contributor, backend: 
   };
 }
 
+const describeResource = ({ kind, namespace, name }: MCPResourceRef) => `${kind} ${namespace}/${name}`;
+
+/** `a`, `a and b`, `a, b and c`. */
+function listed(items: string[]): string {
+  return items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
+}
+
+/**
+ * One rule is one endpoint (discovery.md section 2): the warning on a rule whose backendRefs
+ * name several MCP resources (a traffic split). It names the rule by position (or name) and
+ * the resources, never the weights, and comes at every weight (100/0 included): a rollout
+ * moves the weights step by step, and the line stays the same through it.
+ */
+export function splitWarning(split: RuleSplit): string {
+  const winner = describeResource(split.winner);
+  const others = split.others.map(describeResource);
+  return `${ruleLabel(split.rule, split.ruleIndex)} has backendRefs to ${listed([winner, ...others])}: one rule is one endpoint, published for ${winner} (the first of them, whatever the weights); ${listed(others)} ${others.length === 1 ? 'gets' : 'get'} no remote through this rule`;
+}
+
 function routeOnlyContribution(context: PlanContext, route: Contributor, origins: string[]): Contribution | string {
   const { options, report } = context;
   const remotes = routeOnlyRemotes(origins, (route.object as HTTPRoute).spec?.rules ?? [], route.values.transport ?? 'streamable-http', route.ref.name);
@@ -103,6 +123,7 @@ function walkWellFormedRoute(context: PlanContext, route: HTTPRoute, ref: Object
     report.skip(ref, `ambiguous backend: ${resolution.ambiguous}`);
     return [];
   }
+  for (const split of resolution.splits) report.warn(ref, splitWarning(split));
   const routeOnly = resolution.backends.length === 0;
   if (routeOnly && !(contributor.values.name && contributor.values.description)) {
     report.skip(ref, 'backend is not a known MCP resource (to export a remote MCP server that ToolHive does not manage, set registry-name and registry-description)');

@@ -52,12 +52,12 @@ export interface RouteRemotes {
 
 export type RouteRemotesResult = RouteRemotes | { problem: string; warnings: string[] };
 
-/** Remotes for one MCP resource behind the route, through the rules that reach it. */
+/** Remotes for one MCP resource behind the route, through the rules whose endpoint it is. */
 export function remotesToBackend(origins: readonly string[], backend: RouteBackend, routeName: string): RouteRemotesResult {
   const endpoint = mcpEndpoint(backend.kind, backend.resource);
   const label = `${backend.kind} ${backend.namespace}/${backend.name}`;
   if ('problem' in endpoint) return { problem: `${label}: ${endpoint.problem}`, warnings: [] };
-  const path = publicPathToEndpoint(backend.rules, endpoint.endpoint, routeName);
+  const path = publicPathToEndpoint(backend.rules, endpoint.endpoint, routeName, backend.ruleIndexes);
   if ('problem' in path) return { problem: `${path.problem} of ${label}`, warnings: path.warnings };
   return { urls: origins.map((origin) => remoteUrl(origin, path.path)), type: endpoint.endpoint.transport, warnings: path.warnings };
 }

@@ -17,20 +17,47 @@ export interface RouteBackend {
   namespace: string;
   name: string;
   resource: MCPResource;
-  /** The forwarding rules (in route order) with at least one backendRef reaching this resource. */
+  /** The forwarding rules (in route order) whose endpoint this resource is (their first MCP backendRef names it). */
   rules: HTTPRouteRule[];
+  /** Each of `rules`' position in `spec.rules` (0-based), for warnings that name a rule. */
+  ruleIndexes: number[];
+}
+
+/** An MCP resource named by a backendRef, as a split's warning names it. */
+export interface MCPResourceRef {
+  kind: MCPKind;
+  namespace: string;
+  name: string;
+}
+
+/**
+ * A forwarding rule whose backendRefs reach several MCP resources (a traffic split: a
+ * canary, a blue-green switch). One rule is one endpoint: it belongs to `winner`, the
+ * resource of its first backendRef that names one, whatever the weights; `others` (in
+ * backendRef order, each once) get nothing through this rule.
+ */
+export interface RuleSplit {
+  rule: HTTPRouteRule;
+  /** The rule's position in `spec.rules` (0-based), for labels such as `rule 2`. */
+  ruleIndex: number;
+  winner: MCPResourceRef;
+  others: MCPResourceRef[];
 }
 
 export interface BackendResolution {
   backends: RouteBackend[];
   /** Set when a backendRef fits more than one existing MCP resource by name. */
   ambiguous?: string;
+  /** The forwarding rules that split traffic between several MCP resources, in rule order. */
+  splits: RuleSplit[];
 }
 
 /**
  * The Services one rule forwards to, defaults applied: none when the rule does not forward
  * (`ruleForwards`: a RequestRedirect filter, or no backendRef with a weight other than 0),
- * and backendRefs that do not forward (`weight: 0`) left out.
+ * and backendRefs that do not forward (`weight: 0`) left out. What the Gateway sends traffic
+ * to (the contract's proxy-bypass and ReferenceGrant checks); which MCP resource a rule
+ * belongs to is `namingServiceRefsOf`'s question.
  */
 export function serviceRefsOf(rule: HTTPRouteRule, routeNamespace: string): ServiceRef[] {
   if (!ruleForwards(rule)) return [];
@@ -41,7 +68,30 @@ export function serviceRefsOf(rule: HTTPRouteRule, routeNamespace: string): Serv
 }
 
 function isServiceRef(ref: BackendRef): boolean {
-  return (ref.group ?? '') === '' && (ref.kind ?? 'Service') === 'Service' && backendRefForwards(ref) && !!ref.name;
+  return isServiceKind(ref) && backendRefForwards(ref) && !!ref.name;
+}
+
+function isServiceKind(ref: BackendRef): boolean {
+  return (ref.group ?? '') === '' && (ref.kind ?? 'Service') === 'Service';
+}
+
+/**
+ * The Services that may name the MCP resource of one rule (discovery.md section 2, "One
+ * rule is one endpoint"), in backendRef order, defaults applied: none when the rule does not
+ * forward; otherwise every Service backendRef whatever its weight (weight 0 included: weights
+ * move during a rollout, positions do not), except one with a RequestRedirect filter of its
+ * own, which never reaches its Service.
+ */
+export function namingServiceRefsOf(rule: HTTPRouteRule, routeNamespace: string): ServiceRef[] {
+  if (!ruleForwards(rule)) return [];
+  return (rule.backendRefs ?? [])
+    .filter((ref) => isServiceKind(ref) && !!ref.name && forwardsAtSomeWeight(ref))
+    .map((ref) => ({ namespace: ref.namespace || routeNamespace, name: ref.name ?? '' }));
+}
+
+/** Would the backendRef forward with a weight other than 0 (no RequestRedirect filter of its own)? */
+function forwardsAtSomeWeight(ref: BackendRef): boolean {
+  return backendRefForwards({ ...ref, weight: 1 });
 }
 
 // The Service names ToolHive's operator gives, most specific first (a name such as
@@ -73,27 +123,44 @@ export function mcpResourcesBehindService(ref: ServiceRef, lookups: ClusterLooku
   return candidates;
 }
 
+/**
+ * The MCP resources behind a route, each with the forwarding rules whose endpoint it is. One
+ * rule is one endpoint: a rule belongs to the MCP resource of its first backendRef that names
+ * one, whatever the weights, as long as the rule forwards (`namingServiceRefsOf`); the other
+ * MCP resources behind that rule get nothing through it and are reported in `splits`.
+ */
 export function resolveRouteBackends(route: HTTPRoute, routeNamespace: string, lookups: ClusterLookups): BackendResolution {
   const byKey = new Map<string, RouteBackend>();
-  for (const rule of route.spec?.rules ?? []) {
-    for (const ref of serviceRefsOf(rule, routeNamespace)) {
+  const splits: RuleSplit[] = [];
+  for (const [ruleIndex, rule] of (route.spec?.rules ?? []).entries()) {
+    const reached: (MCPResourceRef & { key: string; resource: MCPResource })[] = [];
+    for (const ref of namingServiceRefsOf(rule, routeNamespace)) {
       const candidates = mcpResourcesBehindService(ref, lookups);
       if (candidates.length > 1) {
         const names = candidates.map((c) => `${c.kind} ${ref.namespace}/${c.name}`).join(' and ');
-        return { backends: [], ambiguous: `Service ${ref.namespace}/${ref.name} could be ${names}` };
+        return { backends: [], ambiguous: `Service ${ref.namespace}/${ref.name} could be ${names}`, splits: [] };
       }
       const candidate = candidates[0];
       if (!candidate) continue;
       const key = `${candidate.kind}/${ref.namespace}/${candidate.name}`;
-      let backend = byKey.get(key);
-      if (!backend) {
-        backend = { kind: candidate.kind, namespace: ref.namespace, name: candidate.name, resource: candidate.resource, rules: [] };
-        byKey.set(key, backend);
-      }
-      if (!backend.rules.includes(rule)) backend.rules.push(rule);
+      if (!reached.some((other) => other.key === key)) reached.push({ kind: candidate.kind, namespace: ref.namespace, name: candidate.name, key, resource: candidate.resource });
     }
+    const [winner, ...others] = reached;
+    if (!winner) continue;
+    let backend = byKey.get(winner.key);
+    if (!backend) {
+      backend = { kind: winner.kind, namespace: winner.namespace, name: winner.name, resource: winner.resource, rules: [], ruleIndexes: [] };
+      byKey.set(winner.key, backend);
+    }
+    backend.rules.push(rule);
+    backend.ruleIndexes.push(ruleIndex);
+    if (others.length > 0) splits.push({ rule, ruleIndex, winner: resourceRef(winner), others: others.map(resourceRef) });
   }
-  return { backends: [...byKey.values()] };
+  return { backends: [...byKey.values()], splits };
+}
+
+function resourceRef({ kind, namespace, name }: MCPResourceRef): MCPResourceRef {
+  return { kind, namespace, name };
 }
 
 /**

@@ -82,7 +82,7 @@ const SHAPE: ShapeOptions = {
   favoured: {
     rules: 0.9, backendRefs: 0.85, parentRefs: 0.9, listeners: 0.9, hostnames: 0.5, hostname: 0.5, matches: 0.5, path: 0.7, allowedRoutes: 0.8, 'allowedRoutes.namespaces': 0.9, 'namespaces.from': 0.95,
     namespaces: 0.6, remoteUrl: 0.9, addresses: 0.5, parents: 0.5, gatewayClassName: 0.95, controllerName: 0.95,
-    filters: 0.15, 'listeners.hostname': 0.7, 'parentRefs.namespace': 0.7, 'parentRefs.port': 0.1, 'parentRefs.sectionName': 0.2, 'backendRefs.port': 0.8, 'listeners.port': 0.95, 'backendRefs.weight': 0.05,
+    filters: 0.15, 'listeners.hostname': 0.7, 'parentRefs.namespace': 0.7, 'parentRefs.port': 0.1, 'parentRefs.sectionName': 0.2, 'backendRefs.port': 0.8, 'listeners.port': 0.95, 'backendRefs.weight': 0.25,
     'spec.toolConfigRef': 0.5, toolsFilter: 0.6, toolsOverride: 0.6,
   },
   nonEmpty: new Set(['rules', 'backendRefs', 'parentRefs', 'listeners']),
@@ -221,8 +221,9 @@ const SERVICE_NAME: Record<string, (name: string) => string> = {
 
 /**
  * Points some of the references at objects of the set, the way a working cluster's are:
- * a linked route's parentRefs name the set's first Gateway, its backendRefs the Service of
- * one MCP resource (and the route moves to that resource's namespace); a linked Gateway
+ * a linked route's parentRefs name the set's first Gateway, its first backendRef the Service
+ * of one MCP resource (and the route moves to that resource's namespace), a second one that
+ * of the next MCP resource (a traffic split); a linked Gateway
  * uses a GatewayClass of the set and admits routes from all namespaces; a linked
  * MCPToolConfig takes the name and namespace that one MCP resource's toolConfigRef names.
  * Every value set is one the schema allows; everything else stays as generated.
@@ -249,9 +250,11 @@ function linked(input: readonly Loose[], links: readonly boolean[]): Loose[] {
       const parentRefs = [{ name: gateway.metadata.name, ...(gateway.metadata.namespace ? { namespace: gateway.metadata.namespace } : {}) }];
       const rules = (object.spec.rules ?? [{}]).map((rule: Loose) => ({
         ...rule,
-        backendRefs: (rule.backendRefs?.length ? rule.backendRefs : [{}]).map((ref: Loose) => {
+        // A second backendRef names the next resource's Service: a traffic split (a canary).
+        backendRefs: (rule.backendRefs?.length ? rule.backendRefs : [{}]).map((ref: Loose, refIndex: number) => {
           const { namespace: _namespace, kind: _kind, group: _group, ...rest } = ref;
-          return { ...rest, name: service };
+          const other = resources[(index + refIndex) % resources.length]!;
+          return { ...rest, name: refIndex === 0 ? service : SERVICE_NAME[other.kind]!(other.metadata.name) };
         }),
       }));
       const metadata = { ...object.metadata, ...(resource.metadata.namespace ? { namespace: resource.metadata.namespace } : {}) };

@@ -20,7 +20,8 @@ import { plan } from '../../src/planner/plan.ts';
 import { CRDS, objects, options, REFERENCE } from './cluster-objects.ts';
 import { ObjectIndex } from '../../src/cluster/object-index.ts';
 import type { ToolHiveServerExtensions } from '../../src/planner/toolhive-extension.ts';
-import type { KubeObject } from '../../src/kubernetes/objects.ts';
+import { ruleForwards } from '../../src/gateway-api/forwarding.ts';
+import type { HTTPRouteRule, KubeObject } from '../../src/kubernetes/objects.ts';
 
 const SEED = 20_251_203;
 
@@ -148,6 +149,37 @@ describe('plan over objects built from the official CRD schemas', { timeout: 120
     expect(configured).toBeGreaterThan(0);
     expect(missing).toBeGreaterThan(0);
     expect(filtered).toBeGreaterThan(0);
+  });
+
+  // One rule is one endpoint (discovery.md section 2): within a rule that forwards, the
+  // weights decide nothing (a rollout moves them; positions decide). Every backendRef of such
+  // a rule set to weight 1 (the rule still forwards) plans exactly the same, cache or not.
+  it('the weights inside a forwarding rule change nothing in the plan', () => {
+    let splits = 0;
+    let reweighted = 0;
+    const evenWeights = (object: KubeObject): KubeObject => {
+      if (object.kind !== 'HTTPRoute') return object;
+      const rules = (object.spec as { rules?: HTTPRouteRule[] } | undefined)?.rules;
+      if (!Array.isArray(rules) || !rules.some((rule) => ruleForwards(rule) && (rule.backendRefs ?? []).some((ref) => ref.weight !== 1))) return object;
+      reweighted++;
+      const even = rules.map((rule) => (ruleForwards(rule) ? { ...rule, backendRefs: (rule.backendRefs ?? []).map((ref) => ({ ...ref, weight: 1 })) } : rule));
+      return { ...object, spec: { ...(object.spec as object), rules: even } };
+    };
+    fc.assert(
+      fc.property(objects, options, (input, planOptions) => {
+        const result = plan(input, planOptions);
+        if (result.warnings.some((warning) => /^rule .* has backendRefs to .*: one rule is one endpoint/.test(warning.message))) splits++;
+        const even = input.map(evenWeights);
+        expect(plan(even, planOptions)).toEqual(result);
+        const cache = new PlanCache();
+        plan(input, planOptions, { cache });
+        expect(plan(even, planOptions, { cache })).toEqual(result);
+      }),
+      { seed: SEED, numRuns: 1_000 },
+    );
+    // Not vacuous: some sets split a rule between MCP resources, and weights were moved.
+    expect(splits).toBeGreaterThan(0);
+    expect(reweighted).toBeGreaterThan(0);
   });
 
   // Manifests need not follow the schema (the API server would refuse them, `plan -f` still

@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ObjectIndex } from '../../../src/cluster/object-index.ts';
-import type { Gateway, HTTPRoute, KubeObject } from '../../../src/kubernetes/objects.ts';
+import type { Gateway, HTTPRoute, HTTPRouteRule, KubeObject } from '../../../src/kubernetes/objects.ts';
 import { PlanCache } from '../../../src/planner/plan-cache.ts';
 import { plan } from '../../../src/planner/plan.ts';
 import { acceptedBy, annotations, backendTo, gateway, gatewayClass, http, https, mcpServer, namespace, planValid, remoteProxy, route } from './fixtures.ts';
@@ -31,7 +31,16 @@ function baseWorld(): KubeObject[] {
     route({ name: 'both', hostnames: ['both.example.com'], rules: [backendTo('mcp-jira-proxy'), backendTo('mcp-notion-remote-proxy', { matches: [{ path: { type: 'PathPrefix', value: '/notion' } }], filters: [{ type: 'URLRewrite', urlRewrite: { path: { type: 'ReplacePrefixMatch', replacePrefixMatch: '/' } } }] })] }),
     route({ name: 'docs', hostnames: [], parentRefs: [{ name: 'internal', namespace: 'infra' }], annotations: annotations({ 'registry-export': 'true', 'registry-name': 'docs', 'registry-description': 'Docs' }), rules: [backendTo('plain')] }),
     route({ name: 'same-name', hostnames: ['other.example.com'], annotations: annotations({ 'registry-export': 'true', 'registry-name': 'direct', 'registry-title': 'Same' }), rules: [backendTo('mcp-github-proxy')] }),
+    // A canary rollout: one rule split between a stable and a canary MCPServer (one rule is one endpoint).
+    mcpServer('mcp', 'wiki', { annotations: annotations({ 'registry-description': 'Wiki' }), spec: { image: 'example/wiki:1.0.0', transport: 'streamable-http' } }),
+    mcpServer('mcp', 'wiki-canary', { annotations: annotations({ 'registry-description': 'Wiki canary' }), spec: { image: 'example/wiki:1.1.0', transport: 'streamable-http' }, phase: 'Pending' }),
+    route({ name: 'wiki', hostnames: ['wiki.example.com'], rules: [rolloutRule(90, 10)] }),
   ];
+}
+
+function rolloutRule(stableWeight: number, canaryWeight: number, canaryFirst = false): HTTPRouteRule {
+  const refs = [{ name: 'mcp-wiki-proxy', port: 8080, weight: stableWeight }, { name: 'mcp-wiki-canary-proxy', port: 8080, weight: canaryWeight }];
+  return { backendRefs: canaryFirst ? refs.reverse() : refs };
 }
 
 function githubTools(namespaceName = 'mcp'): KubeObject {
@@ -95,6 +104,15 @@ const CHANGES: [string, Change][] = [
   ['MCPToolConfig in another namespace too (no effect)', (objects) => [...objects, githubTools('other')]],
   ['MCPServer toolConfigRef removed', replace('MCPServer', 'github', (s) => { delete s.spec.toolConfigRef; })],
   ['MCPServer toolConfigRef set again', replace('MCPServer', 'github', (s) => { s.spec.toolConfigRef = { name: 'github-tools' }; })],
+  // A rollout moves the weights of one rule: the entry stays the stable's until the order changes.
+  ['rollout at 50/50 (no effect)', replace('HTTPRoute', 'wiki', (r: HTTPRoute) => { r.spec!.rules = [rolloutRule(50, 50)]; })],
+  ['rollout at 0/100 (no effect)', replace('HTTPRoute', 'wiki', (r: HTTPRoute) => { r.spec!.rules = [rolloutRule(0, 100)]; })],
+  ['rollout with the canary first', replace('HTTPRoute', 'wiki', (r: HTTPRoute) => { r.spec!.rules = [rolloutRule(0, 100, true)]; })],
+  ['rollout with the stable first again', replace('HTTPRoute', 'wiki', (r: HTTPRoute) => { r.spec!.rules = [rolloutRule(90, 10)]; })],
+  ['rollout stopped at 0/0', replace('HTTPRoute', 'wiki', (r: HTTPRoute) => { r.spec!.rules = [rolloutRule(0, 0)]; })],
+  ['canary ready, which contributes nothing (no effect)', replace('MCPServer', 'wiki-canary', (s) => { s.status = { phase: 'Ready' }; })],
+  ['canary removed', remove('MCPServer', 'wiki-canary')],
+  ['canary added back', add(() => mcpServer('mcp', 'wiki-canary', { annotations: annotations({ 'registry-description': 'Wiki canary' }), spec: { image: 'example/wiki:1.1.0', transport: 'streamable-http' }, phase: 'Pending' }))],
 ];
 
 describe('PlanCache', () => {
@@ -146,6 +164,19 @@ describe('PlanCache', () => {
     plan(objects, {}, { cache });
     expect(plan(objects, { namePrefix: 'io.github.acme.{namespace}' }, { cache })).toEqual(plan(objects, { namePrefix: 'io.github.acme.{namespace}' }));
     expect(plan(objects, { owner: 'eu-1' }, { cache })).toEqual(plan(objects, { owner: 'eu-1' }));
+  });
+
+  it('a rollout that only moves weights re-plans to the same result, cached or not', () => {
+    const cache = new PlanCache();
+    const objects = baseWorld();
+    const first = plan(new ObjectIndex(objects), {}, { cache });
+    expect(first.entries.map((entry) => entry.name)).toContain('com.toolhive.k8s.mcp/wiki');
+    expect(first.entries.map((entry) => entry.name)).not.toContain('com.toolhive.k8s.mcp/wiki-canary');
+    for (const name of ['rollout at 50/50 (no effect)', 'rollout at 0/100 (no effect)']) {
+      const moved = CHANGES.find(([change]) => change === name)![1](objects);
+      expect(plan(new ObjectIndex(moved), {}, { cache }), name).toEqual(first);
+      expect(plan(moved), name).toEqual(first);
+    }
   });
 
   it('each change is visible (the base world is not trivial)', () => {

@@ -165,7 +165,7 @@ describe('with other exports', () => {
     expect(urlsOf(result)).toEqual(['https://mcp.deepwiki.com/mcp', 'https://wiki.company.com/mcp']);
     expect(result.entries[0]!.description).toBe('DeepWiki MCP server');
     expect(warningsOf(result)).toEqual([
-      'MCPServer mcp/wiki: registry-description "From the server" disagrees with MCPServerEntry mcp/deepwiki\'s "DeepWiki MCP server" for entry com.toolhive.k8s.mcp/wiki; the first in namespace/name order wins',
+      'MCPServer mcp/wiki: registry-description "From the server" disagrees with MCPServerEntry mcp/deepwiki\'s "DeepWiki MCP server" for entry com.toolhive.k8s.mcp/wiki; the first wins (direct exports in namespace/name order, then the MCP resources behind routes, routes in namespace/name order and rules in order)',
     ]);
   });
 
