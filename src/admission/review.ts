@@ -4,6 +4,7 @@
 // test; server.ts is the thin shell around it.
 
 import { judgeAnnotations, judgeObject } from '../contract/judge.ts';
+import { referentialInputsUnchanged } from '../contract/referential.ts';
 import type { ContractContext, Finding, Judgement } from '../contract/types.ts';
 import { describeObject, type KubeObject } from '../kubernetes/objects.ts';
 import type { AdmissionVerdict } from '../observability/metrics.ts';
@@ -62,6 +63,8 @@ export interface AdmissionOutcome {
   verdict: AdmissionVerdict;
   /** Why the object was let through unjudged, for debug logs. */
   skipped?: string;
+  /** An exception thrown while judging: the object was allowed unjudged (logged and counted by the server). */
+  internalError?: unknown;
 }
 
 export interface JSONPatchOperation {
@@ -167,7 +170,24 @@ export function reviewResponse(response: AdmissionResponse): AdmissionReviewResp
 export function unjudgedReason(request: AdmissionRequest): string | undefined {
   if (request.operation === 'DELETE' || request.operation === 'CONNECT') return `${request.operation} requests are not judged`;
   if (request.subResource) return `the ${request.subResource} subresource is not judged`;
+  // Leaving is never blocked: an object being deleted (finalizers pending) stays updatable
+  // whatever its annotations say. The chart's matchConditions keep these away; this is for
+  // the ones that arrive anyway.
+  if (request.object?.metadata?.deletionTimestamp) return 'objects being deleted are not judged';
   return undefined;
+}
+
+/** The warning of an object allowed because judging it threw; the stack is in the debug log. */
+export const INTERNAL_ERROR_WARNING = 'allowed unjudged: the admission webhook hit an internal error while judging this object (see its debug log)';
+
+function allowAfterInternalError(request: AdmissionRequest, error: unknown): AdmissionOutcome {
+  const review = reviewResponse({ uid: request.uid, allowed: true, warnings: [INTERNAL_ERROR_WARNING] });
+  return { review, verdict: 'allowed', skipped: 'an internal error happened while judging', internalError: error };
+}
+
+/** An UPDATE that changes nothing the referential checks read (their denials become warnings). */
+export function referentiallyUnchanged(request: AdmissionRequest): boolean {
+  return request.operation === 'UPDATE' && isPlainObject(request.object) && isPlainObject(request.oldObject) && referentialInputsUnchanged(request.oldObject, request.object);
 }
 
 /**
@@ -248,8 +268,21 @@ function allowUnjudged(request: AdmissionRequest, skipped: string): AdmissionOut
 export function admitForValidation(request: AdmissionRequest, context: ContractContext): AdmissionOutcome {
   const skipped = unjudgedReason(request);
   if (skipped) return allowUnjudged(request, skipped);
+  try {
+    return judgeForValidation(request, context);
+  } catch (error) {
+    return allowAfterInternalError(request, error);
+  }
+}
+
+function judgeForValidation(request: AdmissionRequest, context: ContractContext): AdmissionOutcome {
   const object = objectUnderReview(request);
-  const judgement = judgeObject(object, context);
+  let judgement = judgeObject(object, context);
+  // Denied on UPDATE: if nothing the referential checks read changed, their denials become
+  // warnings (judged again with `warn`; only on this rare path). Value rules still deny.
+  if (judgement.errors.length > 0 && context.options.referentialChecks === 'deny' && referentiallyUnchanged(request)) {
+    judgement = judgeObject(object, { ...context, options: { ...context.options, referentialChecks: 'warn' } });
+  }
   if (!judgement.applies) return allowUnjudged(request, 'the object is out of scope or not registry-annotated');
   // The prefix only shortens warnings; most answers carry none.
   const objectPrefix = judgement.warnings.length > 0 ? `${describeObject(object, context.options.defaultNamespace)}: ` : '';
@@ -265,9 +298,13 @@ export function admitForValidation(request: AdmissionRequest, context: ContractC
 export function admitForMutation(request: AdmissionRequest, context: ContractContext): AdmissionOutcome {
   const skipped = unjudgedReason(request);
   if (skipped) return allowUnjudged(request, skipped);
-  const object = objectUnderReview(request);
-  const judgement = judgeAnnotations(object, context.options);
-  if (!judgement.applies) return allowUnjudged(request, 'the object is out of scope or not registry-annotated');
-  const review = mutationResponse(request.uid, object, judgement);
-  return { review, verdict: review.response.patch ? 'patched' : 'allowed' };
+  try {
+    const object = objectUnderReview(request);
+    const judgement = judgeAnnotations(object, context.options);
+    if (!judgement.applies) return allowUnjudged(request, 'the object is out of scope or not registry-annotated');
+    const review = mutationResponse(request.uid, object, judgement);
+    return { review, verdict: review.response.patch ? 'patched' : 'allowed' };
+  } catch (error) {
+    return allowAfterInternalError(request, error);
+  }
 }

@@ -180,6 +180,11 @@ export async function createAdmissionServer(config: AdmissionServerConfig): Prom
         return;
       }
       observe(kind, outcome.verdict);
+      if (outcome.internalError !== undefined) {
+        // Allowed with a warning (review.ts): never hold the cluster hostage to a bug here.
+        metrics.countInternalError(operation, kind);
+        logger.debug({ path, uid: request.uid, err: outcome.internalError }, 'internal error while judging; the object was allowed unjudged');
+      }
       if (outcome.verdict === 'denied' || logger.isLevelEnabled('debug')) {
         logger[outcome.verdict === 'denied' ? 'info' : 'debug'](
           {

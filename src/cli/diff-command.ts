@@ -23,7 +23,7 @@ import { ObjectIndex } from '../cluster/object-index.ts';
 import { createRegistryClient } from '../registry/index.ts';
 import { loadManifests, ManifestError } from './manifests.ts';
 import { filenameOption, namePrefixOption, namespaceOption, outputOption, UsageError } from './options.ts';
-import { addRegistryOptions, registryConfigFrom, type RegistryFlags } from './registry-options.ts';
+import { addRegistryOptions, insecureRegistryWarning, registryConfigFrom, type RegistryFlags } from './registry-options.ts';
 import { errorMessage } from '../kubernetes/api-requests.ts';
 
 export const DIFF_EXIT = { inSync: 0, error: 2, changes: 3 } as const;
@@ -108,6 +108,8 @@ export function registerDiffCommand(program: Command): void {
     const fromFiles = (flags.filename?.length ?? 0) > 0;
     if (fromFiles === (flags.kubeconfig !== undefined)) throw new UsageError('diff needs either -f PATH... (manifests) or --kubeconfig FILE (a live cluster)');
     const registry = registryConfigFrom(flags);
+    const insecure = insecureRegistryWarning(registry);
+    if (insecure) process.stderr.write(`warning: ${insecure}\n`);
     const client = createRegistryClient(registry, { logger: silentLogger() });
     const planOptions = { namePrefix: flags.namePrefix, flavor: registry.flavor, defaultNamespace: flags.namespace, installation: installationFrom(flags) };
     const rules = publishingSettingsFrom(flags, []);

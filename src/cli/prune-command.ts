@@ -12,7 +12,7 @@ import { installNamespaceOption } from './install-namespace.ts';
 import { DEFAULT_LEASE_NAME } from './leader-options.ts';
 import { collect, namePrefixOption, outputOption } from './options.ts';
 import { addIdentityOptions, adoptedOwnersFrom, installationFrom, type IdentityFlags } from './publishing-options.ts';
-import { addRegistryOptions, registryConfigFrom, type RegistryFlags } from './registry-options.ts';
+import { addRegistryOptions, insecureRegistryWarning, registryConfigFrom, type RegistryFlags } from './registry-options.ts';
 
 interface PruneFlags extends RegistryFlags, IdentityFlags {
   owner?: string;
@@ -75,6 +75,8 @@ export function registerPruneCommand(program: Command): void {
     .addOption(new Option('--lease-name <name>', "the publisher's Lease name (part of the default installation ID)").env('MCP_REGISTRY_EXPORT_LEASE_NAME').default(DEFAULT_LEASE_NAME));
   addIdentityOptions(addRegistryOptions(command)).action(async (flags: PruneFlags) => {
     const registry = registryConfigFrom(flags);
+    const insecure = insecureRegistryWarning(registry);
+    if (insecure) process.stderr.write(`warning: ${insecure}\n`);
     const dryRun = flags.dryRun === true;
     const namespaces = (flags.namespace ?? []).flatMap((ns) => ns.split(',')).map((ns) => ns.trim()).filter(Boolean);
     let result: PruneResult;

@@ -15,7 +15,7 @@ import { collect, namePrefixOption, UsageError } from './options.ts';
 import { addPublishingOptions, installationFrom, publishingSettingsFrom, type PublishingFlags } from './publishing-options.ts';
 import { resolveInstallNamespace } from './install-namespace.ts';
 import type { InstallationObject } from '../publisher/pass-events.ts';
-import { addRegistryOptions, registryConfigFrom, type RegistryFlags } from './registry-options.ts';
+import { addRegistryOptions, insecureRegistryWarning, registryConfigFrom, type RegistryFlags } from './registry-options.ts';
 import type { Elector } from '../leader-election/elector.ts';
 import { addLeaderElectionOptions, createElector, validateLeaderFlags, type LeaderFlags } from './leader-options.ts';
 import { deferred, logLevelOption, untilTerminated } from './webhook-command.ts';
@@ -77,6 +77,12 @@ export function publisherConfigFrom(flags: PublisherFlags & { installNamespace?:
   };
 }
 
+/** The --allow-insecure-registry warning, logged once at start by `publisher` and `run`. */
+export function logInsecureRegistry(registry: RegistryConfig, logger: Logger): void {
+  const warning = insecureRegistryWarning(registry);
+  if (warning) logger.warn({ registryHost: new URL(registry.url).host, auth: registry.auth.mode }, warning);
+}
+
 /** Events about the installation (the mass-retire guard) regard its Pod, else its Lease. */
 function installationObject(flags: { installNamespace?: string | undefined; leaseName?: string | undefined }): InstallationObject {
   const namespace = resolveInstallNamespace(flags.installNamespace);
@@ -130,6 +136,7 @@ export function registerPublisherCommand(program: Command): void {
       if (problem) throw new UsageError(problem);
       const configs = publisherConfigFrom(flags);
       const logger = createLogger({ level: flags.logLevel, name: 'publisher' });
+      logInsecureRegistry(configs.registry, logger);
       const terminated = untilTerminated(logger);
       const cache = new ClusterCache({ kubeconfigPath: flags.kubeconfig, absentGraceMs: flags.holdGrace, logger: logger.child({ component: 'cluster-cache' }) });
       const metrics = new Registry();

@@ -2,6 +2,7 @@
 // files (mounted Secrets), never from flags. `toolhive` (the ToolHive registry server) takes
 // a bearer token or no auth, and reads through one of its registries (`--toolhive-registry`).
 
+import { isIPv4 } from 'node:net';
 import { Option, type Command } from 'commander';
 import type { RegistryAuthMode, RegistryConfig, RegistryFlavorName } from '../registry/index.ts';
 import { DEFAULT_TOOLHIVE_REGISTRY } from '../registry/toolhive/client.ts';
@@ -15,6 +16,7 @@ export interface RegistryFlags {
   registryKeyFile?: string;
   registryDomain?: string;
   toolhiveRegistry?: string;
+  allowInsecureRegistry?: boolean;
 }
 
 export function addRegistryOptions(command: Command): Command {
@@ -36,6 +38,11 @@ export function addRegistryOptions(command: Command): Command {
     .addOption(new Option('--registry-key-file <file>', 'Ed25519 private key, PEM or 64 hex characters (--registry-auth dns|http)').env('MCP_REGISTRY_EXPORT_REGISTRY_KEY_FILE'))
     .addOption(new Option('--registry-domain <domain>', 'domain proven by --registry-auth dns|http (e.g. example.com grants com.example/*)').env('MCP_REGISTRY_EXPORT_REGISTRY_DOMAIN'))
     .addOption(
+      new Option('--allow-insecure-registry', 'allow --registry-auth token|dns|http over plain http:// to a host that is not loopback (the credential crosses the network in clear; a warning is logged)').env(
+        'MCP_REGISTRY_EXPORT_ALLOW_INSECURE_REGISTRY',
+      ),
+    )
+    .addOption(
       new Option('--toolhive-registry <name>', `registry of the ToolHive registry server to read through (/registry/NAME/v0.1; it must include the managed source) (default: "${DEFAULT_TOOLHIVE_REGISTRY}")`).env(
         'MCP_REGISTRY_EXPORT_TOOLHIVE_REGISTRY',
       ),
@@ -49,10 +56,19 @@ export function registryConfigFrom(flags: RegistryFlags): RegistryConfig {
   try {
     url = new URL(flags.registryUrl);
   } catch {
-    throw new UsageError(`--registry-url ${JSON.stringify(flags.registryUrl)} is not an absolute URL`);
+    throw new UsageError(`--registry-url ${JSON.stringify(redactUserinfo(flags.registryUrl))} is not an absolute URL`);
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new UsageError(`--registry-url must be http or https, got ${url.protocol}`);
+  // Never echoed: the message names neither the user nor the password.
+  if (url.username !== '' || url.password !== '') {
+    throw new UsageError('--registry-url must not carry credentials (user:password@): pass a token with --registry-auth token and --registry-token-file');
+  }
   const auth = flags.registryAuth;
+  if (auth !== 'none' && url.protocol === 'http:' && !isLoopbackHost(url.hostname) && flags.allowInsecureRegistry !== true) {
+    throw new UsageError(
+      `--registry-auth ${auth} over plain http to ${url.host} would send the ${auth === 'token' ? 'token' : 'login proof'} in clear: use https, or --allow-insecure-registry (MCP_REGISTRY_EXPORT_ALLOW_INSECURE_REGISTRY) if the network is trusted`,
+    );
+  }
   if (flags.registryFlavor === 'toolhive' && (auth === 'dns' || auth === 'http')) {
     throw new UsageError(`--registry-flavor toolhive takes --registry-auth token (a bearer token) or none, not ${auth} (an upstream registry login)`);
   }
@@ -67,4 +83,27 @@ export function registryConfigFrom(flags: RegistryFlags): RegistryConfig {
   const base = { url: url.toString().replace(/\/+$/, ''), auth: { mode: auth, tokenFile: flags.registryTokenFile, keyFile: flags.registryKeyFile, domain: flags.registryDomain } };
   if (flags.registryFlavor === 'toolhive') return { ...base, flavor: 'toolhive', registryName: flags.toolhiveRegistry ?? DEFAULT_TOOLHIVE_REGISTRY };
   return { ...base, flavor: 'upstream' };
+}
+
+/**
+ * The warning to log at start when credentials go over plain http to a host that is not
+ * loopback (only possible with --allow-insecure-registry); undefined otherwise.
+ */
+export function insecureRegistryWarning(registry: RegistryConfig): string | undefined {
+  const url = new URL(registry.url);
+  if (registry.auth.mode === 'none' || url.protocol !== 'http:' || isLoopbackHost(url.hostname)) return undefined;
+  return `--allow-insecure-registry: --registry-auth ${registry.auth.mode} goes over plain http to ${url.host}; anyone on the path can read and replay the credential`;
+}
+
+/** localhost, *.localhost, 127.0.0.0/8, ::1 and IPv4-mapped 127.x (URL.hostname form). */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.toLowerCase().replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '');
+  if (host === 'localhost' || host.endsWith('.localhost')) return true;
+  if (isIPv4(host)) return host.startsWith('127.');
+  return host === '::1' || /^::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}$/.test(host);
+}
+
+/** The URL with any user:password@ replaced, for messages about a URL that does not parse. */
+function redactUserinfo(text: string): string {
+  return text.replace(/^([^/]*\/\/)?[^/?#]*@/, (_match, scheme: string | undefined) => `${scheme ?? ''}***@`);
 }

@@ -14,7 +14,7 @@ import type { RunningPublisher } from '../publisher/publisher.ts';
 import { addCertificateOptions, validateCertificateFlags, type CertificateFlags } from './certificate-options.ts';
 import { addLeaderElectionOptions, createElector, validateLeaderFlags, type LeaderFlags } from './leader-options.ts';
 import { referentialChecksOption, UsageError } from './options.ts';
-import { addPublisherOptions, publisherConfigFrom, startPublisherProcess, type PublisherFlags } from './publisher-command.ts';
+import { addPublisherOptions, logInsecureRegistry, publisherConfigFrom, startPublisherProcess, type PublisherFlags } from './publisher-command.ts';
 import { abortOn, certificateWork, clusterCacheContextProvider, deferred, portOption, startWebhook, tlsOptions, untilTerminated } from './webhook-command.ts';
 
 interface RunFlags extends PublisherFlags, LeaderFlags, CertificateFlags {
@@ -40,6 +40,7 @@ export function registerRunCommand(program: Command): void {
     if (problem) throw new UsageError(problem);
     const configs = publisherConfigFrom(flags);
     const logger = createLogger({ level: flags.logLevel, name: 'run' });
+    logInsecureRegistry(configs.registry, logger);
     const terminated = untilTerminated(logger);
     const cache = new ClusterCache({ kubeconfigPath: flags.kubeconfig, absentGraceMs: flags.holdGrace, logger: logger.child({ component: 'cluster-cache' }) });
     cache.start();

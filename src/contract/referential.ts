@@ -8,7 +8,7 @@ import { GATEWAY_API_GROUP, isHTTPRoute, isMCPServerEntry } from '../kubernetes/
 import { namespaceOf, type Gateway, type HTTPRoute, type KubeObject, type MCPServerEntry, type ReferenceGrant } from '../kubernetes/objects.ts';
 import { mcpServerBypassedBy, resolveRouteBackends, serviceRefsOf, type ServiceRef } from '../toolhive/backends.ts';
 import { serverEntryRemote } from '../toolhive/server-entries.ts';
-import { fullKey } from './keys.ts';
+import { fullKey, isContractKey } from './keys.ts';
 import { objectFinding } from './messages.ts';
 import { buildExportIndex, registryNamesClaimedBy } from './name-claims.ts';
 import { readRegistryAnnotations, readRegistryText } from './registry-annotations.ts';
@@ -39,6 +39,47 @@ export function referentialFindings(object: KubeObject, annotations: Record<stri
 }
 
 type Report = (finding: Finding) => void;
+
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const aKeys = Object.keys(a);
+  if (aKeys.length !== Object.keys(b).length) return false;
+  for (const key of aKeys) {
+    if (!Object.hasOwn(b, key) || !sameJson((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key])) return false;
+  }
+  return true;
+}
+
+function sameContractAnnotations(a: unknown, b: unknown): boolean {
+  const left = typeof a === 'object' && a !== null ? (a as Record<string, unknown>) : {};
+  const right = typeof b === 'object' && b !== null ? (b as Record<string, unknown>) : {};
+  let count = 0;
+  for (const key of Object.keys(left)) {
+    if (!isContractKey(key)) continue;
+    count += 1;
+    if (!Object.hasOwn(right, key) || left[key] !== right[key]) return false;
+  }
+  for (const key of Object.keys(right)) if (isContractKey(key)) count -= 1;
+  return count === 0;
+}
+
+/**
+ * Did an update leave alone everything this object's checks against other objects read: its
+ * name and namespace, its registry annotations, and its spec (compared whole, a superset of
+ * the fields the checks read)? Then an object that was admitted stays updatable (an operator
+ * removing its finalizer, a label change) even after another object made a check fail; the
+ * webhook turns those denials into warnings. Labels, finalizers and status may differ.
+ */
+export function referentialInputsUnchanged(oldObject: KubeObject, object: KubeObject): boolean {
+  return (
+    object.metadata?.name === oldObject.metadata?.name &&
+    object.metadata?.namespace === oldObject.metadata?.namespace &&
+    sameContractAnnotations(oldObject.metadata?.annotations, object.metadata?.annotations) &&
+    sameJson(oldObject.spec, object.spec)
+  );
+}
 
 /** Check 1: a listener of each known parent Gateway must admit the route. */
 function checkParentAttachment(route: HTTPRoute, context: ContractContext, deny: Report, warn: Report): void {

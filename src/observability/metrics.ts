@@ -15,6 +15,8 @@ export interface AdmissionMetrics {
   registry: Registry;
   /** Count one answered AdmissionReview and its latency, from the first byte read to the response. */
   observeAdmission(operation: AdmissionOperation, kind: string, verdict: AdmissionVerdict, seconds: number): void;
+  /** Count one review allowed unjudged because judging it threw (an internal error, a bug to report). */
+  countInternalError(operation: AdmissionOperation, kind: string): void;
 }
 
 export interface MetricsOptions {
@@ -38,11 +40,20 @@ export function createAdmissionMetrics(options: MetricsOptions = {}): AdmissionM
     buckets: ADMISSION_DURATION_BUCKETS,
     registers: [registry],
   });
+  const internalErrors = new Counter({
+    name: 'mcp_registry_export_admission_internal_errors_total',
+    help: 'AdmissionReviews allowed unjudged because judging the object threw an internal error, by operation (validate|mutate) and object kind.',
+    labelNames: ['operation', 'kind'] as const,
+    registers: [registry],
+  });
   return {
     registry,
     observeAdmission(operation, kind, verdict, seconds) {
       requests.inc({ operation, kind, verdict });
       duration.observe({ operation }, seconds);
+    },
+    countInternalError(operation, kind) {
+      internalErrors.inc({ operation, kind });
     },
   };
 }

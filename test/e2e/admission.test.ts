@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
+import { parse as parseYaml, stringify } from 'yaml';
 import { createAdmissionServer, type AdmissionServer } from '../../src/admission/server.ts';
 import { clusterCacheContextProvider } from '../../src/cli/webhook-command.ts';
 import { DEFAULT_CONTRACT_OPTIONS } from '../../src/contract/types.ts';
@@ -260,6 +260,51 @@ describe('MCPServerEntry through the real API server', () => {
     const rival = await apply(mcpServer('team-b', 'deepwiki', { [`${P}registry-export`]: 'true', [`${P}registry-name`]: 'io.github.example/deepwiki', [`${P}registry-url`]: 'https://wiki.example.com/mcp', [`${P}registry-description`]: 'x' }));
     expect(rival.code).not.toBe(0);
     expect(rival.stderr).toContain('MCPServer team-b/deepwiki: registry name io.github.example/deepwiki belongs to namespace team-a (claimed by MCPServerEntry team-a/deepwiki)');
+  });
+});
+
+describe('admission that never holds the cluster hostage', () => {
+  it('keeps an admitted object updatable when its registry name is later claimed twice, and never judges one being deleted', async () => {
+    const claim = { [`${P}registry-export`]: 'true', [`${P}registry-name`]: 'io.example/twice', [`${P}registry-url`]: 'https://twice.example.com/mcp', [`${P}registry-description`]: 'x' };
+    const withFinalizer = (namespace: string, name: string, annotations: Record<string, string>) =>
+      stringify({ ...parseYaml(mcpServer(namespace, name, annotations)), metadata: { name, namespace, annotations, finalizers: ['toolhive.stacklok.dev/finalizer'] } });
+    const resource = 'mcpservers.toolhive.stacklok.dev';
+    // team-b claims the name first (admitted); kube-system, which the webhook never sees, claims it too.
+    const first = await apply(withFinalizer('team-b', 'twice', claim));
+    expect(first.code, first.stderr).toBe(0);
+    const second = await apply(mcpServer('kube-system', 'twice', claim));
+    expect(second.code, second.stderr).toBe(0);
+    await until('the cache to see both claims', () => (cache.get('MCPServer', 'kube-system', 'twice') && cache.get('MCPServer', 'team-b', 'twice') ? true : undefined));
+    const CLAIM = 'registry name io.example/twice belongs to namespace kube-system';
+    // A change to what the name check reads is denied...
+    const changed = await cluster.kubectl(['annotate', '--overwrite', resource, 'twice', '-n', 'team-b', `${P}registry-description=y`]);
+    expect(changed.code).not.toBe(0);
+    expect(changed.stderr).toContain(CLAIM);
+    // ...but removing the finalizer (as ToolHive's operator does) is admitted, with the conflict as a warning.
+    const unfinalized = await cluster.kubectl(['patch', resource, 'twice', '-n', 'team-b', '--type=json', '-p', '[{"op":"remove","path":"/metadata/finalizers"}]']);
+    expect(unfinalized.code, unfinalized.stderr).toBe(0);
+    expect(unfinalized.stderr).toContain(CLAIM);
+    expect((await getJson(resource, 'team-b', 'twice')).metadata.finalizers).toBeUndefined();
+    const refinalized = await cluster.kubectl(['patch', resource, 'twice', '-n', 'team-b', '--type=merge', '-p', '{"metadata":{"finalizers":["toolhive.stacklok.dev/finalizer"]}}']);
+    expect(refinalized.code, refinalized.stderr).toBe(0);
+
+    // Being deleted: the validating webhook is not even asked (matchConditions), whatever the annotations say.
+    const validated = async () =>
+      (await webhook.metrics.registry.getSingleMetricAsString('mcp_registry_export_admission_requests_total'))
+        .split('\n')
+        .filter((line) => line.includes('operation="validate"') && line.includes('kind="MCPServer"'))
+        .join('\n');
+    const deleted = await cluster.kubectl(['delete', resource, 'twice', '-n', 'team-b', '--wait=false']);
+    expect(deleted.code, deleted.stderr).toBe(0);
+    expect((await getJson(resource, 'team-b', 'twice')).metadata.deletionTimestamp).toBeDefined();
+    const before = await validated();
+    const leaving = await cluster.kubectl(['annotate', '--overwrite', resource, 'twice', '-n', 'team-b', `${P}registry-tier=Gold`]);
+    expect(leaving.code, leaving.stderr).toBe(0);
+    const gone = await cluster.kubectl(['patch', resource, 'twice', '-n', 'team-b', '--type=json', '-p', '[{"op":"remove","path":"/metadata/finalizers"}]']);
+    expect(gone.code, gone.stderr).toBe(0);
+    expect(await validated()).toBe(before);
+    await until('the object to be gone', async () => ((await cluster.kubectl(['get', resource, 'twice', '-n', 'team-b'])).code !== 0 ? true : undefined));
+    expect((await cluster.kubectl(['delete', resource, 'twice', '-n', 'kube-system'])).code).toBe(0);
   });
 });
 

@@ -51,6 +51,7 @@ describe('kubectl apply --dry-run=server of every rendered object', () => {
     ['a ServiceMonitor', { ...url, metrics: { serviceMonitor: { enabled: true, labels: { release: 'prometheus' } } } }],
     ['metrics off', { ...url, metrics: { enabled: false } }],
     ['3 replicas', { ...url, replicaCount: 3 }],
+    ['the host network on its own port', { ...url, hostNetwork: { enabled: true, port: 10443 } }],
     ['the publisher off', { publisher: { enabled: false } }],
     [
       'cleanupOnUninstall with token auth and every publishing option (the pre-delete hook Job)',
@@ -150,6 +151,14 @@ describe('helm install, then helm upgrade', () => {
     expect(canI.stdout.trim(), canI.stderr).toBe('yes');
   });
 
+  it('self-managed: lets the ServiceAccount patch its own webhook configurations (CA injection), no other', async () => {
+    const as = `--as=system:serviceaccount:${NS}:${FULLNAME}`;
+    for (const kind of WEBHOOK_KINDS) {
+      expect((await cp.kubectl(['auth', 'can-i', 'patch', `${kind}s/${FULLNAME}`, as])).stdout.trim()).toBe('yes');
+      expect((await cp.kubectl(['auth', 'can-i', 'patch', `${kind}s/someone-elses`, as])).stdout.trim()).toBe('no');
+    }
+  });
+
   it('prints NOTES that show how to see the first entries', () => {
     expect(installOutput).toContain('NOTES:');
     expect(installOutput).toContain('curl -s "$REGISTRY_URL/v0.1/servers?search=com.toolhive.k8s."');
@@ -171,6 +180,32 @@ describe('helm install, then helm upgrade', () => {
     }
     const deployment = await getJson<{ spec: { replicas: number } }>('deployment', FULLNAME, '-n', NS);
     expect(deployment.spec.replicas).toBe(3);
+  });
+});
+
+describe('cert-manager mode RBAC', () => {
+  // A release of its own: cainjector writes the caBundle, so the pods may only read the
+  // webhook configurations (a compromised pod cannot widen its own webhook).
+  const CM_NS = 'mre-cert-manager';
+  const CM_FULLNAME = 'mcm-mcp-registry-export';
+
+  beforeAll(async () => {
+    await kubectlOk(['create', 'namespace', CM_NS]);
+    const { args, cleanup } = valuesFileArgs({ registry: { url: TEST_REGISTRY_URL }, certificates: { mode: 'cert-manager' } });
+    try {
+      const install = await cp.helm(['install', 'mcm', chartDir, '--namespace', CM_NS, ...args], { timeoutMs: 120_000 });
+      expect(install.code, install.stderr).toBe(0);
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('lets the ServiceAccount read its webhook configurations but neither patch nor update them', async () => {
+    const as = `--as=system:serviceaccount:${CM_NS}:${CM_FULLNAME}`;
+    for (const kind of WEBHOOK_KINDS) {
+      for (const verb of ['get', 'list', 'watch']) expect((await cp.kubectl(['auth', 'can-i', verb, `${kind}s/${CM_FULLNAME}`, as])).stdout.trim(), `${verb} ${kind}`).toBe('yes');
+      for (const verb of ['patch', 'update', 'create', 'delete']) expect((await cp.kubectl(['auth', 'can-i', verb, `${kind}s/${CM_FULLNAME}`, as])).stdout.trim(), `${verb} ${kind}`).toBe('no');
+    }
   });
 });
 

@@ -81,7 +81,7 @@ interface Harness {
 
 let harnessCount = 0;
 
-async function startHarness(overrides: { certificatePollIntervalMs?: number } = {}): Promise<Harness> {
+async function startHarness(overrides: { certificatePollIntervalMs?: number; logLevel?: 'info' | 'debug' } = {}): Promise<Harness> {
   const serving = ca.issue();
   const volume = join(workDir, `tls-${++harnessCount}`);
   await createSecretVolume(volume, { 'tls.crt': serving.certPem, 'tls.key': serving.keyPem });
@@ -93,7 +93,7 @@ async function startHarness(overrides: { certificatePollIntervalMs?: number } = 
     certFile: join(volume, 'tls.crt'),
     keyFile: join(volume, 'tls.key'),
     contextProvider: () => provider(),
-    logger: createLogger({ level: 'info', destination: capture.stream }),
+    logger: createLogger({ level: overrides.logLevel ?? 'info', destination: capture.stream }),
     certificatePollIntervalMs: overrides.certificatePollIntervalMs ?? 60_000,
   });
   const { port } = await admission.listen();
@@ -245,6 +245,32 @@ describe('admission server over HTTPS', () => {
     }
     expect(harness.logs().some((line) => line.level === 'error' && line.err?.message === 'informer caches are gone')).toBe(true);
     expect((await client.post('/validate', fixture('httproute-create-allowed.json'))).status).toBe(200);
+  });
+
+  it('allows with a warning when judging throws, logs the stack at debug and counts it', async () => {
+    const debugHarness = await startHarness({ logLevel: 'debug' });
+    try {
+      // The seam: a context whose options throw when the judge reads them.
+      const broken = { lookups: EMPTY_CLUSTER, get options(): never { throw new Error('judge exploded'); } } as unknown as ContractContext;
+      debugHarness.setProvider(() => broken);
+      for (const path of ['/validate', '/mutate']) {
+        const answer = await debugHarness.client.post(path, fixture('httproute-create-denied.json'));
+        expect(answer.status, path).toBe(200);
+        expect(answer.json.response, path).toEqual({
+          uid: fixture('httproute-create-denied.json').request.uid,
+          allowed: true,
+          warnings: ['allowed unjudged: the admission webhook hit an internal error while judging this object (see its debug log)'],
+        });
+      }
+      const logged = debugHarness.logs().filter((line) => line.level === 'debug' && line.err?.message === 'judge exploded');
+      expect(logged).toHaveLength(2);
+      expect(logged[0].err.stack).toContain('judge exploded');
+      const text = (await debugHarness.client.get('/metrics')).text;
+      expect(text).toContain('mcp_registry_export_admission_internal_errors_total{operation="validate",kind="HTTPRoute"} 1');
+      expect(text).toContain('mcp_registry_export_admission_internal_errors_total{operation="mutate",kind="HTTPRoute"} 1');
+    } finally {
+      await debugHarness.stop();
+    }
   });
 
   it('accepts the ?timeout= query the API server appends to webhook URLs', async () => {

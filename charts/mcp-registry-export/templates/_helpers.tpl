@@ -41,6 +41,11 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- define "mre.tlsSecretName" -}}{{ include "mre.fullname" . }}-tls{{- end }}
 {{- define "mre.servingCertificateName" -}}{{ include "mre.fullname" . }}-serving{{- end }}
 
+{{/* The container's HTTPS port: hostNetwork.port (default webhook.port) on the host network. */}}
+{{- define "mre.containerPort" -}}
+{{- if .Values.hostNetwork.enabled }}{{ .Values.hostNetwork.port | default .Values.webhook.port }}{{ else }}{{ .Values.webhook.port }}{{ end }}
+{{- end }}
+
 {{- define "mre.certManager" -}}
 {{- if eq .Values.certificates.mode "cert-manager" }}true{{ end }}
 {{- end }}
@@ -136,6 +141,10 @@ are. Both must agree, or `prune` would not recognize the Deployment's entries as
   value: {{ .Values.registry.flavor }}
 - name: MCP_REGISTRY_EXPORT_REGISTRY_AUTH
   value: {{ $auth.mode }}
+{{- if .Values.registry.allowInsecure }}
+- name: MCP_REGISTRY_EXPORT_ALLOW_INSECURE_REGISTRY
+  value: "true"
+{{- end }}
 {{- if eq $auth.mode "token" }}
 - name: MCP_REGISTRY_EXPORT_REGISTRY_TOKEN_FILE
   value: /etc/mcp-registry-export/registry/token

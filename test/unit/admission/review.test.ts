@@ -8,6 +8,7 @@ import {
   admitForMutation,
   admitForValidation,
   escapePointerToken,
+  INTERNAL_ERROR_WARNING,
   normalizationPatch,
   objectUnderReview,
   parseAdmissionReview,
@@ -17,6 +18,7 @@ import {
   type AdmissionRequest,
 } from '../../../src/admission/review.ts';
 import { EMPTY_CLUSTER } from '../../../src/cluster/lookups.ts';
+import { ObjectIndex } from '../../../src/cluster/object-index.ts';
 import { DEFAULT_CONTRACT_OPTIONS, type ContractContext, type Judgement } from '../../../src/contract/types.ts';
 import type { KubeObject } from '../../../src/kubernetes/objects.ts';
 
@@ -270,4 +272,92 @@ describe('admitForMutation on fixtures', () => {
       expect(outcome.verdict).toBe('allowed');
     },
   );
+});
+
+describe('admission that never holds the cluster hostage', () => {
+  const EXPORTED = { [`${P}registry-export`]: 'true', [`${P}registry-description`]: 'GitHub', [`${P}registry-url`]: 'https://github.example.com/mcp' };
+  const server = (namespace: string, annotations: Record<string, string>, extra: { finalizers?: string[]; deletionTimestamp?: string; labels?: Record<string, string>; spec?: Record<string, unknown> } = {}): KubeObject => ({
+    apiVersion: 'toolhive.stacklok.dev/v1alpha1',
+    kind: 'MCPServer',
+    metadata: {
+      name: 'github',
+      namespace,
+      annotations,
+      ...(extra.finalizers ? { finalizers: extra.finalizers } : {}),
+      ...(extra.deletionTimestamp ? { deletionTimestamp: extra.deletionTimestamp } : {}),
+      ...(extra.labels ? { labels: extra.labels } : {}),
+    },
+    spec: extra.spec ?? { image: 'ghcr.io/github/github-mcp-server', transport: 'streamable-http' },
+  });
+  // team-b's MCPServer claims team-a's registry name: check 4 denies it.
+  const stolen = { ...EXPORTED, [`${P}registry-name`]: 'com.toolhive.k8s.team-a/github' };
+  const owner = server('team-a', EXPORTED);
+  const lookups = new ObjectIndex([owner]);
+  const claimed: ContractContext = { lookups, options: DEFAULT_CONTRACT_OPTIONS };
+  const update = (oldObject: KubeObject, object: KubeObject, operation: AdmissionRequest['operation'] = 'UPDATE'): AdmissionRequest => ({
+    uid: 'u-2',
+    operation,
+    kind: { group: 'toolhive.stacklok.dev', version: 'v1alpha1', kind: 'MCPServer' },
+    name: 'github',
+    namespace: 'team-b',
+    object,
+    oldObject,
+  });
+  const before = server('team-b', stolen, { finalizers: ['mcpserver.toolhive.stacklok.dev/finalizer'] });
+  const CLAIM = 'registry name com.toolhive.k8s.team-a/github belongs to namespace team-a';
+
+  it.each<[string, AdmissionRequest, 'allowed' | 'denied', string | undefined]>([
+    ['a CREATE of the stolen name', { ...update(before, server('team-b', stolen), 'CREATE'), oldObject: null }, 'denied', CLAIM],
+    ['an UPDATE removing the finalizer', update(before, server('team-b', stolen)), 'allowed', CLAIM],
+    ['an UPDATE changing only labels', update(before, server('team-b', stolen, { finalizers: ['mcpserver.toolhive.stacklok.dev/finalizer'], labels: { tier: 'x' } })), 'allowed', CLAIM],
+    ['an UPDATE reordering the annotations', update(server('team-b', { [`${P}registry-name`]: 'com.toolhive.k8s.team-a/github', ...EXPORTED }), server('team-b', stolen)), 'allowed', CLAIM],
+    ['an UPDATE changing a registry annotation', update(before, server('team-b', { ...stolen, [`${P}registry-description`]: 'other' })), 'denied', CLAIM],
+    ['an UPDATE adding the claim', update(server('team-b', EXPORTED), server('team-b', stolen)), 'denied', CLAIM],
+    ['an UPDATE changing the spec', update(before, server('team-b', stolen, { spec: { image: 'other', transport: 'streamable-http' } })), 'denied', CLAIM],
+    ['an UPDATE without oldObject', { ...update(before, server('team-b', stolen)), oldObject: null }, 'denied', CLAIM],
+  ])('%s is %s', (_, request, verdict, text) => {
+    const outcome = admitForValidation(request, claimed);
+    expect(outcome.verdict).toBe(verdict);
+    if (verdict === 'denied') expect(outcome.review.response.status?.message).toContain(text);
+    else {
+      expect(outcome.review.response.status).toBeUndefined();
+      expect(outcome.review.response.warnings?.some((warning) => warning.includes(text!))).toBe(true);
+    }
+  });
+
+  it('an unchanged UPDATE still denies what the annotation values themselves break', () => {
+    const broken = { ...stolen, [`${P}registry-tier`]: 'Gold' };
+    const outcome = admitForValidation(update(server('team-b', broken), server('team-b', broken)), claimed);
+    expect(outcome.verdict).toBe('denied');
+    expect(outcome.review.response.status?.message.split('\n')).toEqual([`MCPServer team-b/github: annotation ${P}registry-tier: "Gold" is not one of Official, Community, Partner`]);
+    expect(outcome.review.response.warnings?.some((warning) => warning.includes(CLAIM))).toBe(true);
+  });
+
+  it.each<[string, AdmissionRequest]>([
+    ['an UPDATE of an object being deleted', update(before, server('team-b', { ...stolen, [`${P}registry-tier`]: 'Gold' }, { deletionTimestamp: '2026-12-04T21:00:00Z' }))],
+    ['a CREATE carrying a deletionTimestamp', { ...update(before, server('team-b', { [`${P}registry-tier`]: 'Gold' }, { deletionTimestamp: '2026-12-04T21:00:00Z' }), 'CREATE'), oldObject: null }],
+  ])('%s is allowed unjudged, without any denial', (_, request) => {
+    for (const admit of [admitForValidation, admitForMutation]) {
+      expect(admit(request, claimed)).toEqual({
+        review: { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid: 'u-2', allowed: true } },
+        verdict: 'allowed',
+        skipped: 'objects being deleted are not judged',
+      });
+    }
+  });
+
+  it('an internal error while judging allows with a warning that says so, and hands the error over', () => {
+    const failure = new Error('boom');
+    const object = server('team-b', stolen);
+    Object.defineProperty(object.metadata!, 'annotations', { get: () => { throw failure; } });
+    for (const admit of [admitForValidation, admitForMutation]) {
+      const outcome = admit(update(before, object, 'CREATE'), claimed);
+      expect(outcome.review.response).toEqual({ uid: 'u-2', allowed: true, warnings: [INTERNAL_ERROR_WARNING] });
+      expect(outcome.verdict).toBe('allowed');
+      expect(outcome.internalError).toBe(failure);
+    }
+    expect(INTERNAL_ERROR_WARNING).toContain('internal error');
+    expect(INTERNAL_ERROR_WARNING).not.toContain('malformed');
+    expect(INTERNAL_ERROR_WARNING.length).toBeLessThanOrEqual(WARNING_LIMIT);
+  });
 });

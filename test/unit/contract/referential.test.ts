@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { ObjectIndex } from '../../../src/cluster/object-index.ts';
 import { judgeObject } from '../../../src/contract/judge.ts';
 import { buildExportIndex } from '../../../src/contract/name-claims.ts';
+import { referentialInputsUnchanged } from '../../../src/contract/referential.ts';
 import { DEFAULT_CONTRACT_OPTIONS, type ContractOptions } from '../../../src/contract/types.ts';
 import type { Gateway, HTTPRoute, KubeObject, Listener } from '../../../src/kubernetes/objects.ts';
 
@@ -246,5 +247,26 @@ describe('check 5: description available', () => {
     const bareRoute = route({ annotations: bare, spec: { parentRefs: [], rules: [{ backendRefs: [{ name: 'mcp-github-proxy' }] }] } });
     expect(judge(bareRoute, BASE).warnings).toEqual([]);
     expect(judge(bareRoute, [mcpServer('team-a', 'github')]).warnings).toHaveLength(1);
+  });
+});
+
+describe('referentialInputsUnchanged: what an UPDATE must leave alone for referential denials to become warnings', () => {
+  const before = route({ annotations: { ...EXPORTED, 'other/note': 'a' } });
+  const withMeta = (object: HTTPRoute, metadata: Partial<NonNullable<HTTPRoute['metadata']>>): HTTPRoute => ({ ...object, metadata: { ...object.metadata, ...metadata } });
+  it.each<[string, HTTPRoute, boolean]>([
+    ['an identical object', route({ annotations: { ...EXPORTED, 'other/note': 'a' } }), true],
+    ['a removed finalizer and new labels', withMeta(before, { finalizers: [], labels: { a: 'b' }, resourceVersion: '9' } as never), true],
+    ['a changed non-registry annotation', route({ annotations: { ...EXPORTED, 'other/note': 'b' } }), true],
+    ['a changed status', { ...before, status: { parents: [] } } as HTTPRoute, true],
+    ['a changed registry annotation', route({ annotations: { ...EXPORTED, 'other/note': 'a', [`${P}registry-description`]: 'other' } }), false],
+    ['an added registry annotation', route({ annotations: { ...EXPORTED, 'other/note': 'a', [`${P}registry-name`]: 'x' } }), false],
+    ['a removed registry annotation', route({ annotations: { [`${P}registry-export`]: 'true', 'other/note': 'a' } }), false],
+    ['a changed parentRef', route({ annotations: before.metadata!.annotations!, spec: { parentRefs: [{ name: 'private', namespace: 'infra' }], rules: before.spec!.rules! } }), false],
+    ['a changed backendRef', route({ annotations: before.metadata!.annotations!, spec: { parentRefs: before.spec!.parentRefs!, rules: [{ backendRefs: [{ name: 'x', namespace: 'tools', port: 8080 }] }] } }), false],
+    ['a spec field added', route({ annotations: before.metadata!.annotations!, spec: { ...before.spec!, hostnames: ['a.example.com'] } }), false],
+    ['another name', route({ annotations: before.metadata!.annotations!, name: 'other' }), false],
+    ['another namespace', route({ annotations: before.metadata!.annotations!, namespace: 'team-b' }), false],
+  ])('%s: %s', (_, after, unchanged) => {
+    expect(referentialInputsUnchanged(before, after)).toBe(unchanged);
   });
 });

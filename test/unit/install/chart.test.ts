@@ -2,7 +2,7 @@
 // `helm template` for the default values and the non-default ones that change what is
 // rendered, the values the schema or the templates refuse (with the message the operator
 // reads), and NOTES.txt.
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { chartDir, helm, helmTemplate, only, renderChart, TEST_REGISTRY_URL, valuesFileArgs, type KubeObject } from '../../support/helm-chart.ts';
@@ -39,6 +39,8 @@ interface PodSpec {
   securityContext: Record<string, unknown>;
   affinity: Record<string, unknown>;
   serviceAccountName: string;
+  hostNetwork?: boolean;
+  dnsPolicy?: string;
 }
 const deployment = (objects: KubeObject[]) =>
   only(objects, 'Deployment') as KubeObject & { spec: { replicas: number; template: { metadata: { labels: Record<string, string>; annotations?: Record<string, string> }; spec: PodSpec } } };
@@ -101,6 +103,7 @@ describe('helm lint --strict', () => {
     ['metrics off', withUrl({ metrics: { enabled: false } })],
     ['a ServiceMonitor', withUrl({ metrics: { serviceMonitor: { enabled: true } } })],
     ['3 replicas', withUrl({ replicaCount: 3 })],
+    ['the host network on its own port', withUrl({ hostNetwork: { enabled: true, port: 10443 } })],
     ['the publisher off (no registry URL needed)', { publisher: { enabled: false } }],
     [
       'every publishing option and the cleanup Job',
@@ -269,6 +272,8 @@ describe('helm template with the default values', () => {
       failurePolicy: 'Fail',
       clientConfig: { service: { name: FULLNAME, namespace: NS, path: '/validate', port: 443 } },
       ...common,
+      // Leaving is never blocked: objects being deleted are not sent to the validating webhook.
+      matchConditions: [...EXPECTED_MATCH_CONDITIONS, { name: 'not-being-deleted', expression: '!has(object.metadata.deletionTimestamp)' }],
     });
     expect(mutating).toEqual({
       name: 'mutate.annotations.mcp-registry-export.dev',
@@ -352,6 +357,26 @@ describe('helm template with non-default values', () => {
     expect(JSON.stringify(rules(objects, 'Role'))).not.toMatch(/"secrets"\],"verbs":\[[^\]]*"(create|update|patch)"/);
   });
 
+  it('cert-manager mode: may only read its webhook configurations (cainjector writes the caBundle), so a compromised pod cannot widen its own webhook', async () => {
+    const webhookConfigurations = (objects: KubeObject[]) =>
+      (rules(objects, 'ClusterRole') as { apiGroups: string[]; verbs: string[] }[]).filter((rule) => rule.apiGroups.includes('admissionregistration.k8s.io'));
+    const certManager = await render(withUrl({ certificates: { mode: 'cert-manager' } }));
+    expect(webhookConfigurations(certManager)).toEqual([
+      {
+        apiGroups: ['admissionregistration.k8s.io'],
+        resources: ['validatingwebhookconfigurations', 'mutatingwebhookconfigurations'],
+        resourceNames: [FULLNAME],
+        verbs: ['get', 'list', 'watch'],
+      },
+    ]);
+    // No other rule grants writes on them either.
+    expect(JSON.stringify(rules(certManager, 'ClusterRole'))).not.toMatch(/webhookconfigurations[^}]*"(patch|update|create|delete|\*)"/);
+    const withIssuer = await render(withUrl({ certificates: { mode: 'cert-manager', certManager: { issuerRef: { name: 'corp-ca', kind: 'ClusterIssuer' } } } }));
+    expect(webhookConfigurations(withIssuer).flatMap((rule) => rule.verbs)).toEqual(['get', 'list', 'watch']);
+    // Self-managed mode injects the CA itself, so it keeps patch and update (by name).
+    expect(webhookConfigurations(await render(withUrl())).flatMap((rule) => rule.verbs)).toEqual(['get', 'list', 'watch', 'patch', 'update']);
+  });
+
   it('cert-manager mode with issuerRef: only the serving Certificate, issued by that issuer', async () => {
     const issuerRef = { name: 'corp-ca', kind: 'ClusterIssuer', group: 'cert-manager.io' };
     const objects = await render(withUrl({ certificates: { mode: 'cert-manager', certManager: { issuerRef } } }));
@@ -409,6 +434,50 @@ describe('helm template with non-default values', () => {
   it('maxHeapMiB caps the V8 heap through NODE_OPTIONS; 0 leaves Node its default', async () => {
     expect(env(await render(withUrl({ maxHeapMiB: 384 })))['NODE_OPTIONS']).toBe('--max-old-space-size=384');
     expect(Object.keys(env(await render(withUrl({ maxHeapMiB: 0 }))))).not.toContain('NODE_OPTIONS');
+  });
+
+  it('registry.allowInsecure reaches the Deployment and the cleanup Job as MCP_REGISTRY_EXPORT_ALLOW_INSECURE_REGISTRY; off by default', async () => {
+    expect(Object.keys(env(await render(withUrl())))).not.toContain('MCP_REGISTRY_EXPORT_ALLOW_INSECURE_REGISTRY');
+    const objects = await render(
+      withUrl({ registry: { url: 'http://registry.registry.svc:8080', allowInsecure: true, auth: { mode: 'token', existingSecret: 'registry-token' } }, cleanupOnUninstall: true }),
+    );
+    expect(env(objects)['MCP_REGISTRY_EXPORT_ALLOW_INSECURE_REGISTRY']).toBe('true');
+    expect(jobEnv(objects)['MCP_REGISTRY_EXPORT_ALLOW_INSECURE_REGISTRY']).toBe('true');
+    // A path may still carry an @.
+    expect(env(await render(withUrl({ registry: { url: 'https://registry.example.com/team@a' } })))['MCP_REGISTRY_EXPORT_REGISTRY_URL']).toBe('https://registry.example.com/team@a');
+  });
+
+  it('hostNetwork off by default: neither hostNetwork nor dnsPolicy on the pod', async () => {
+    const pod = deployment(await render(withUrl())).spec.template.spec;
+    expect(pod).not.toHaveProperty('hostNetwork');
+    expect(pod).not.toHaveProperty('dnsPolicy');
+  });
+
+  it('hostNetwork on: host network with ClusterFirstWithHostNet DNS, on webhook.port unless hostNetwork.port is set', async () => {
+    const defaults = await render(withUrl({ hostNetwork: { enabled: true } }));
+    expect(deployment(defaults).spec.template.spec).toMatchObject({ hostNetwork: true, dnsPolicy: 'ClusterFirstWithHostNet' });
+    expect(container(defaults).ports).toEqual([{ name: 'https', containerPort: 8443, protocol: 'TCP' }]);
+    expect(env(defaults)['MCP_REGISTRY_EXPORT_WEBHOOK_PORT']).toBe('8443');
+
+    const objects = await render(withUrl({ hostNetwork: { enabled: true, port: 10443, dnsPolicy: 'Default' } }));
+    const pod = deployment(objects).spec.template.spec;
+    expect(pod).toMatchObject({ hostNetwork: true, dnsPolicy: 'Default' });
+    const c = container(objects);
+    // Host ports collide: the process listens on, and the pod declares, the configured port.
+    expect(c.ports).toEqual([{ name: 'https', containerPort: 10443, protocol: 'TCP' }]);
+    expect(env(objects)['MCP_REGISTRY_EXPORT_WEBHOOK_PORT']).toBe('10443');
+    expect(deployment(objects).spec.template.metadata.annotations?.['prometheus.io/port']).toBe('10443');
+    // The probes, the Service and the NetworkPolicy name the port, so they follow it.
+    expect(c.startupProbe.httpGet).toEqual({ scheme: 'HTTPS', port: 'https', path: '/healthz' });
+    const service = only(objects, 'Service') as KubeObject & { spec: { ports: unknown[] } };
+    expect(service.spec.ports).toEqual([{ name: 'https', port: 443, targetPort: 'https', protocol: 'TCP' }]);
+    const policy = only(objects, 'NetworkPolicy') as KubeObject & { spec: { ingress: unknown[] } };
+    expect(policy.spec.ingress).toEqual([{ ports: [{ port: 'https', protocol: 'TCP' }] }]);
+
+    // hostNetwork.port alone changes nothing while the host network is off.
+    const off = await render(withUrl({ hostNetwork: { enabled: false, port: 10443 } }));
+    expect(container(off).ports).toEqual([{ name: 'https', containerPort: 8443, protocol: 'TCP' }]);
+    expect(deployment(off).spec.template.spec).not.toHaveProperty('hostNetwork');
   });
 
   it('replicas 3', async () => {
@@ -635,6 +704,8 @@ describe('values the chart refuses', () => {
     ['a duration without unit', withUrl({ certificates: { certificateValidity: '90' } }), "at '/certificates/certificateValidity'"],
     ['no registry URL while the publisher is on', {}, "at '/registry': missing property 'url'"],
     ['a registry URL that is not http(s)', withUrl({ registry: { url: 'registry.example.com' } }), "at '/registry/url'"],
+    ['a registry URL with user:password@ (use auth.existingSecret)', withUrl({ registry: { url: 'https://u:p@registry.example.com' } }), "at '/registry/url'"],
+    ['registry.allowInsecure as a string', withUrl({ registry: { allowInsecure: 'yes' } }), "at '/registry/allowInsecure': got string, want boolean"],
     ['token auth without a Secret', withUrl({ registry: { auth: { mode: 'token' } } }), "at '/registry/auth': missing property 'existingSecret'"],
     ['dns auth without a domain', withUrl({ registry: { auth: { mode: 'dns', existingSecret: 'k' } } }), "at '/registry/auth': missing property 'domain'"],
     ['an unknown publishing policy', withUrl({ publishing: { policy: 'delete' } }), "at '/publishing/policy': value must be one of 'sync', 'upsert-only', 'create-only'"],
@@ -648,6 +719,12 @@ describe('values the chart refuses', () => {
     ['an adopted owner with a comma (they are passed comma-joined)', withUrl({ publishing: { adoptOwners: ['a,b'] } }), "at '/publishing/adoptOwners/0'"],
     ['adoptOwners as a string', withUrl({ publishing: { adoptOwners: 'old-cluster' } }), "at '/publishing/adoptOwners': got string, want array"],
     ['cleanupOnUninstall as a string', withUrl({ cleanupOnUninstall: 'true' }), "at '/cleanupOnUninstall': got string, want boolean"],
+    ['hostNetwork as a boolean', withUrl({ hostNetwork: true }), "at '/hostNetwork': got boolean, want object"],
+    ['hostNetwork.enabled as a string', withUrl({ hostNetwork: { enabled: 'true' } }), "at '/hostNetwork/enabled': got string, want boolean"],
+    ['a privileged host port (the pods run non-root without capabilities)', withUrl({ hostNetwork: { enabled: true, port: 443 } }), "at '/hostNetwork/port': minimum: got 443"],
+    ['a host port as a string', withUrl({ hostNetwork: { enabled: true, port: '10443' } }), "at '/hostNetwork/port': got string, want integer"],
+    ['an unknown dnsPolicy', withUrl({ hostNetwork: { enabled: true, dnsPolicy: 'ClusterFirstWithHostNetwork' } }), "at '/hostNetwork/dnsPolicy': value must be one of 'ClusterFirstWithHostNet', 'ClusterFirst', 'Default'"],
+    ['an unknown key under hostNetwork', withUrl({ hostNetwork: { hostPort: 10443 } }), "at '/hostNetwork': additional properties 'hostPort' not allowed"],
   ])('rejects %s with the schema', async (_name, values, message) => {
     const result = await helmTemplate(values);
     expect(result.code).not.toBe(0);
@@ -666,6 +743,16 @@ describe('values the chart refuses', () => {
     expect(token.stderr).toContain('registry.auth.existingSecret is required when registry.auth.mode is token');
     const dns = await helmTemplate(withUrl({ registry: { auth: { mode: 'dns', existingSecret: 'k' } } }), { extraArgs: ['--skip-schema-validation'] });
     expect(dns.stderr).toContain('registry.auth.domain is required when registry.auth.mode is dns');
+  });
+
+  it('refuses a cluster older than 1.30 (webhook matchConditions), through Chart.yaml kubeVersion', async () => {
+    const chart = readFileSync(join(chartDir, 'Chart.yaml'), 'utf8');
+    expect(chart).toMatch(/^kubeVersion: ">=1\.30\.0-0"$/m);
+    const old = await helmTemplate(withUrl(), { extraArgs: ['--kube-version', '1.29.9'] });
+    expect(old.code).not.toBe(0);
+    expect(old.stderr).toContain('>=1.30.0-0');
+    // -0: pre-release and provider builds (v1.30.2-eks-...) are accepted.
+    expect((await helmTemplate(withUrl(), { extraArgs: ['--kube-version', '1.30.2-eks-1234'] })).code).toBe(0);
   });
 
   it('helm lint reports a schema violation as an error', async () => {

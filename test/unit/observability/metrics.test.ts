@@ -19,6 +19,15 @@ describe('admission metrics', () => {
     expect(text).toMatch(/mcp_registry_export_admission_duration_seconds_sum\{operation="validate"\} 0\.0024/);
   });
 
+  it('counts internal errors while judging by operation and kind', async () => {
+    const metrics = createAdmissionMetrics();
+    metrics.countInternalError('validate', 'MCPServer');
+    metrics.countInternalError('validate', 'MCPServer');
+    const text = await metrics.registry.metrics();
+    expect(text).toContain('# TYPE mcp_registry_export_admission_internal_errors_total counter');
+    expect(text).toContain('mcp_registry_export_admission_internal_errors_total{operation="validate",kind="MCPServer"} 2');
+  });
+
   it('keeps each instance on its own registry, never the global one', async () => {
     const a = createAdmissionMetrics();
     const b = createAdmissionMetrics();
