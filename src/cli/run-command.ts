@@ -93,8 +93,10 @@ export function registerRunCommand(program: Command): void {
       logger.child({ component: 'webhook' }),
       {
         createContextProvider: (options) => clusterCacheContextProvider(cache, options),
-        // A replica that does not lead has nothing to publish: synced caches are enough.
-        isReady: () => cache.isSynced() && (!elector.isLeader() || (publisher?.isReady() ?? false)),
+        // Readiness is admission's: synced caches. The publisher's progress (a slow or
+        // rate-limited registry during a failover) has its own metric and log line and never
+        // takes the webhook endpoint out of the Service.
+        isReady: () => cache.isSynced(),
         signal: abortOn(terminated),
         metrics,
       },

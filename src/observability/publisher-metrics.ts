@@ -10,6 +10,8 @@ export interface PublisherMetrics {
   /** One registry HTTP request (the client's hook). */
   observeRequest(operation: string, outcome: string, seconds: number): void;
   observePass(pass: PassReport): void;
+  /** A publisher (re)started leading: its first pass is not done yet. */
+  observeStart(): void;
 }
 
 export function createPublisherMetrics(registry: Registry = new Registry()): PublisherMetrics {
@@ -93,6 +95,11 @@ export function createPublisherMetrics(registry: Registry = new Registry()): Pub
     help: 'Registry copies found different from what was published for the same plan (a field dropped or normalized by the registry); not republished.',
     registers: [registry],
   });
+  const firstPass = new Gauge({
+    name: 'mcp_registry_export_publisher_first_pass_done',
+    help: 'Whether the publisher (the leader) has finished its first reconcile pass since it started leading: 1 yes, 0 no.',
+    registers: [registry],
+  });
   const lastSuccess = new Gauge({
     name: 'mcp_registry_export_last_successful_reconcile_timestamp_seconds',
     help: 'Unix time of the last reconcile pass that finished without a registry failure.',
@@ -100,11 +107,15 @@ export function createPublisherMetrics(registry: Registry = new Registry()): Pub
   });
   return {
     registry,
+    observeStart() {
+      firstPass.set(0);
+    },
     observeRequest(operation, outcome, seconds) {
       requests.inc({ operation, outcome });
       requestSeconds.observe({ operation }, seconds);
     },
     observePass(pass) {
+      firstPass.set(1);
       passSeconds.observe(pass.durationMs / 1000);
       entries.set(pass.plan.entries.length);
       skipped.set(pass.plan.skipped.length);

@@ -60,6 +60,8 @@ export async function startPublisher(config: PublisherConfig, logger: Logger, de
   const metrics = dependencies.metrics ?? createPublisherMetrics();
   await cache.waitForSync(config.syncTimeoutMs ?? 5 * 60_000);
   const owner = config.owner ?? clusterOwnerId(cache);
+  const startedAt = Date.now();
+  metrics.observeStart();
   let firstPassDone = false;
   const events =
     dependencies.events ??
@@ -83,6 +85,9 @@ export async function startPublisher(config: PublisherConfig, logger: Logger, de
     ...(config.debounceMs === undefined ? {} : { debounceMs: config.debounceMs }),
     logger: logger.child({ component: 'reconciler' }),
     onPass(pass) {
+      if (!firstPassDone) {
+        logger.info({ ms: Date.now() - startedAt, entries: pass.plan.entries.length, ...(pass.error ? { err: pass.error } : {}) }, 'publisher: first reconcile pass done');
+      }
       firstPassDone = true;
       metrics.observePass(pass);
       const writes = pass.outcomes.filter((o) => o.result === 'written').length;

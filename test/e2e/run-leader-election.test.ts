@@ -173,4 +173,42 @@ describe('run with leader election', () => {
     expect(publishLines(spare)).toBe(0);
     expect((await versions()).length).toBe(2);
   }, 90_000);
+
+  it('a leader whose registry never answers is ready all the same: readiness is admission\'s, the publisher reports its own progress', async () => {
+    // A registry that accepts connections and never answers: the first pass would take a minute.
+    const { createServer } = await import('node:net');
+    const sockets: import('node:net').Socket[] = [];
+    const silent = createServer((socket) => void sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const silentUrl = `http://127.0.0.1:${(silent.address() as { port: number }).port}`;
+    const port = await freePort();
+    // prettier-ignore
+    const child = spawn(process.execPath, [
+      CLI, 'run', '--kubeconfig', cluster.kubeconfigPath, '--port', String(port),
+      '--tls-cert', join(dir, 'tls.crt'), '--tls-key', join(dir, 'tls.key'),
+      '--registry-url', silentUrl, '--registry-auth', 'token', '--registry-token-file', join(dir, 'token'), '--owner', 'silent-e2e',
+      '--leader-election', 'on', '--install-namespace', 'default', '--lease-name', 'silent-registry',
+      '--lease-duration', `${LEASE.duration}ms`, '--renew-deadline', `${LEASE.renewDeadline}ms`, '--retry-period', `${LEASE.retryPeriod}ms`,
+    ], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, POD_NAME: 'replica-silent' } });
+    let log = '';
+    child.stdout!.on('data', (chunk) => (log += chunk));
+    child.stderr!.on('data', (chunk) => (log += chunk));
+    const client = httpsClient(port, caPem);
+    try {
+      const holderOf = async () => (await kubectlOk(cluster, ['get', 'lease', 'silent-registry', '-n', 'default', '-o', 'jsonpath={.spec.holderIdentity}']).catch(() => '')).trim();
+      await eventually(async () => ((await holderOf()).startsWith('replica-silent_') ? true : undefined), 30_000, `replica-silent leads\n${log.slice(-2000)}`);
+      // Leading, its publisher started and is stuck in its first pass against the silent registry ...
+      await eventually(async () => (/mcp_registry_export_publisher_first_pass_done 0\n/.test((await client.freshGet('/metrics').catch(() => undefined))?.text ?? '') ? true : undefined), 30_000, `the publisher started\n${log.slice(-2000)}`);
+      // ... and the replica is ready all the same.
+      await eventually(async () => ((await client.freshGet('/readyz').catch(() => undefined))?.status === 200 ? true : undefined), 20_000, `replica-silent ready\n${log.slice(-3000)}`);
+      expect(log).not.toContain('publisher: first reconcile pass done');
+    } finally {
+      client.close();
+      // Not a shutdown test: SIGTERM would wait for the pass stuck on the silent registry.
+      child.kill('SIGKILL');
+      await new Promise((resolve) => child.once('exit', resolve));
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+    }
+  }, 90_000);
 });
