@@ -10,9 +10,7 @@ import { Option, type Command } from 'commander';
 import type { Conflict, Write } from '../diff/diff.ts';
 import type { RulesResult } from '../publishing-rules/index.ts';
 import type { DiffOnce } from '../publisher/diff-once.ts';
-import { addPublishingOptions, installationFrom, publishingSettingsFrom, type PublishingFlags } from './publishing-options.ts';
-import { installNamespaceOption } from './install-namespace.ts';
-import { DEFAULT_LEASE_NAME } from './leader-options.ts';
+import { addInstallationSourceOptions, addPublishingOptions, installationFrom, publishingSettingsFrom, type PublishingFlags } from './publishing-options.ts';
 import { ClusterCache } from '../kubernetes/cluster-cache.ts';
 import type { KubeObject } from '../kubernetes/objects.ts';
 import { silentLogger } from '../observability/logger.ts';
@@ -101,9 +99,8 @@ export function registerDiffCommand(program: Command): void {
     .addOption(new Option('--owner <id>', 'owner ID (default: the UID of the kube-system Namespace)').env('MCP_REGISTRY_EXPORT_OWNER'))
     .addOption(namePrefixOption())
     .addOption(namespaceOption())
-    .addOption(outputOption())
-    .addOption(installNamespaceOption())
-    .addOption(new Option('--lease-name <name>', 'the publisher\'s Lease name (part of the default installation ID)').env('MCP_REGISTRY_EXPORT_LEASE_NAME').default(DEFAULT_LEASE_NAME));
+    .addOption(outputOption());
+  addInstallationSourceOptions(command);
   addPublishingOptions(addRegistryOptions(command)).action(async (flags: DiffFlags) => {
     const fromFiles = (flags.filename?.length ?? 0) > 0;
     if (fromFiles === (flags.kubeconfig !== undefined)) throw new UsageError('diff needs either -f PATH... (manifests) or --kubeconfig FILE (a live cluster)');

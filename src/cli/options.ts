@@ -6,6 +6,11 @@ import { DEFAULT_NAME_PREFIX } from '../contract/types.ts';
 
 export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
+/** A repeatable flag's values, each of which may also be a comma list (as its variable is). */
+export function commaList(values: readonly string[] | undefined): string[] {
+  return (values ?? []).flatMap((value) => value.split(',')).map((value) => value.trim()).filter(Boolean);
+}
+
 export function filenameOption(): Option {
   return new Option('-f, --filename <path>', 'manifest file, directory (recursive, *.yaml|*.yml|*.json) or - for stdin; repeatable').argParser(collect);
 }

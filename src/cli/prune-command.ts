@@ -8,10 +8,8 @@ import { loadKubeConfig } from '../kubernetes/cluster-cache.ts';
 import { prune, type PruneResult } from '../publisher/prune.ts';
 import { createRegistryClient } from '../registry/index.ts';
 import { silentLogger } from '../observability/logger.ts';
-import { installNamespaceOption } from './install-namespace.ts';
-import { DEFAULT_LEASE_NAME } from './leader-options.ts';
-import { collect, namePrefixOption, outputOption } from './options.ts';
-import { addIdentityOptions, adoptedOwnersFrom, installationFrom, type IdentityFlags } from './publishing-options.ts';
+import { collect, commaList, namePrefixOption, outputOption } from './options.ts';
+import { addIdentityOptions, addInstallationSourceOptions, adoptedOwnersFrom, installationFrom, type IdentityFlags } from './publishing-options.ts';
 import { addRegistryOptions, insecureRegistryWarning, registryConfigFrom, type RegistryFlags } from './registry-options.ts';
 
 interface PruneFlags extends RegistryFlags, IdentityFlags {
@@ -70,15 +68,14 @@ export function registerPruneCommand(program: Command): void {
     .addOption(new Option('--namespace <namespace>', 'only the entries exported from this namespace; repeatable (default: all of this installation\'s)').argParser(collect).env('MCP_REGISTRY_EXPORT_NAMESPACE'))
     .addOption(new Option('--dry-run', 'print the retires, write nothing').env('MCP_REGISTRY_EXPORT_DRY_RUN'))
     .addOption(outputOption())
-    .addOption(new Option('--kubeconfig <file>', 'kubeconfig file, for the default owner ID (default: KUBECONFIG, ~/.kube/config, then in-cluster)'))
-    .addOption(installNamespaceOption())
-    .addOption(new Option('--lease-name <name>', "the publisher's Lease name (part of the default installation ID)").env('MCP_REGISTRY_EXPORT_LEASE_NAME').default(DEFAULT_LEASE_NAME));
+    .addOption(new Option('--kubeconfig <file>', 'kubeconfig file, for the default owner ID (default: KUBECONFIG, ~/.kube/config, then in-cluster)'));
+  addInstallationSourceOptions(command);
   addIdentityOptions(addRegistryOptions(command)).action(async (flags: PruneFlags) => {
     const registry = registryConfigFrom(flags);
     const insecure = insecureRegistryWarning(registry);
     if (insecure) process.stderr.write(`warning: ${insecure}\n`);
     const dryRun = flags.dryRun === true;
-    const namespaces = (flags.namespace ?? []).flatMap((ns) => ns.split(',')).map((ns) => ns.trim()).filter(Boolean);
+    const namespaces = commaList(flags.namespace);
     let result: PruneResult;
     try {
       const owner = flags.owner ?? (await clusterOwner(flags.kubeconfig));

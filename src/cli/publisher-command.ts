@@ -11,13 +11,13 @@ import { createPublisherMetrics, type PublisherMetrics } from '../observability/
 import { startPublisher, type PublisherConfig, type RunningPublisher } from '../publisher/publisher.ts';
 import { createRegistryClient, type RegistryConfig } from '../registry/index.ts';
 import { parseDuration } from './durations.ts';
-import { collect, namePrefixOption, UsageError } from './options.ts';
+import { collect, commaList, namePrefixOption, UsageError } from './options.ts';
 import { addPublishingOptions, installationFrom, publishingSettingsFrom, type PublishingFlags } from './publishing-options.ts';
 import { resolveInstallNamespace } from './install-namespace.ts';
 import type { InstallationObject } from '../publisher/pass-events.ts';
 import { addRegistryOptions, insecureRegistryWarning, registryConfigFrom, type RegistryFlags } from './registry-options.ts';
 import type { Elector } from '../leader-election/elector.ts';
-import { addLeaderElectionOptions, createElector, validateLeaderFlags, type LeaderFlags } from './leader-options.ts';
+import { addLeaderElectionOptions, createElector, DEFAULT_LEASE_NAME, validateLeaderFlags, type LeaderFlags } from './leader-options.ts';
 import { deferred, logLevelOption, untilTerminated } from './webhook-command.ts';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 
@@ -59,7 +59,7 @@ export function addPublisherOptions(command: Command): Command {
 
 export function publisherConfigFrom(flags: PublisherFlags & { installNamespace?: string | undefined; leaseName?: string | undefined }): { publisher: PublisherConfig; registry: RegistryConfig } {
   const registry = registryConfigFrom(flags);
-  const namespaces = (flags.namespace ?? []).flatMap((ns) => ns.split(',')).map((ns) => ns.trim()).filter(Boolean);
+  const namespaces = commaList(flags.namespace);
   const { namespaces: _namespaces, ...rules } = publishingSettingsFrom(flags, namespaces);
   return {
     registry,
@@ -88,7 +88,7 @@ function installationObject(flags: { installNamespace?: string | undefined; leas
   const namespace = resolveInstallNamespace(flags.installNamespace);
   const pod = process.env['POD_NAME'];
   if (pod) return { apiVersion: 'v1', kind: 'Pod', namespace, name: pod };
-  return { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', namespace, name: flags.leaseName || 'mcp-registry-export' };
+  return { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', namespace, name: flags.leaseName || DEFAULT_LEASE_NAME };
 }
 
 export interface PublisherProcess {

@@ -6,11 +6,11 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { parseAdoptedOwner, type AdoptedOwner } from '../diff/identity.ts';
 import { isPolicy, POLICIES, type Policy } from '../publishing-rules/index.ts';
-import { PUBLISHING_DEFAULTS, type PublishingSettings } from '../publisher/reconciler.ts';
+import { PUBLISHING_DEFAULTS, type PublishingSettings } from '../publisher/publishing-settings.ts';
 import { parseDuration } from './durations.ts';
-import { resolveInstallNamespace } from './install-namespace.ts';
+import { installNamespaceOption, resolveInstallNamespace } from './install-namespace.ts';
 import { DEFAULT_LEASE_NAME } from './leader-options.ts';
-import { collect } from './options.ts';
+import { collect, commaList } from './options.ts';
 
 export const DEFAULT_HOLD_GRACE = '10m';
 
@@ -77,6 +77,16 @@ export function addPublishingOptions(command: Command): Command {
     .addOption(new Option('--allow-mass-retire', 'let a pass retire more than --max-retire-fraction of the active names').env('MCP_REGISTRY_EXPORT_ALLOW_MASS_RETIRE'));
 }
 
+/**
+ * `--install-namespace` and `--lease-name` for commands without leader election (diff,
+ * prune): the parts of the default installation ID, so they find the publisher's entries.
+ */
+export function addInstallationSourceOptions(command: Command): Command {
+  return command
+    .addOption(installNamespaceOption())
+    .addOption(new Option('--lease-name <name>', "the publisher's Lease name (part of the default installation ID)").env('MCP_REGISTRY_EXPORT_LEASE_NAME').default(DEFAULT_LEASE_NAME));
+}
+
 /** The installation ID: the flag, else `<install namespace>/<lease name>`. */
 export function installationFrom(flags: IdentityFlags & InstallFlags): string {
   const explicit = flags.installation?.trim();
@@ -86,11 +96,7 @@ export function installationFrom(flags: IdentityFlags & InstallFlags): string {
 
 /** `--adopt-owner` values; the variable may hold several, comma-separated. */
 export function adoptedOwnersFrom(flags: IdentityFlags): AdoptedOwner[] {
-  return (flags.adoptOwner ?? [])
-    .flatMap((value) => value.split(','))
-    .map((value) => value.trim())
-    .filter(Boolean)
-    .map(parseAdoptedOwner);
+  return commaList(flags.adoptOwner).map(parseAdoptedOwner);
 }
 
 export function publishingSettingsFrom(flags: PublishingFlags, namespaces: readonly string[]): PublishingSettings {

@@ -2,8 +2,8 @@
 // files (mounted Secrets), never from flags. `toolhive` (the ToolHive registry server) takes
 // a bearer token or no auth, and reads through one of its registries (`--toolhive-registry`).
 
-import { isIPv4 } from 'node:net';
 import { Option, type Command } from 'commander';
+import { isLoopbackHost } from '../contract/value-rules.ts';
 import type { RegistryAuthMode, RegistryConfig, RegistryFlavorName } from '../registry/index.ts';
 import { DEFAULT_TOOLHIVE_REGISTRY } from '../registry/toolhive/client.ts';
 import { UsageError } from './options.ts';
@@ -95,15 +95,9 @@ export function insecureRegistryWarning(registry: RegistryConfig): string | unde
   return `--allow-insecure-registry: --registry-auth ${registry.auth.mode} goes over plain http to ${url.host}; anyone on the path can read and replay the credential`;
 }
 
-/** localhost, *.localhost, 127.0.0.0/8, ::1 and IPv4-mapped 127.x (URL.hostname form). */
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.toLowerCase().replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '');
-  if (host === 'localhost' || host.endsWith('.localhost')) return true;
-  if (isIPv4(host)) return host.startsWith('127.');
-  return host === '::1' || /^::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}$/.test(host);
-}
-
 /** The URL with any user:password@ replaced, for messages about a URL that does not parse. */
 function redactUserinfo(text: string): string {
   return text.replace(/^([^/]*\/\/)?[^/?#]*@/, (_match, scheme: string | undefined) => `${scheme ?? ''}***@`);
 }
+
+export { isLoopbackHost };

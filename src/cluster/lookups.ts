@@ -19,3 +19,9 @@ export const EMPTY_CLUSTER: ClusterLookups = {
   get: () => undefined,
   list: () => [],
 };
+
+/** A ClusterLookups, as opposed to a plain list of objects (both are accepted by plan and diff). */
+export function isClusterLookups(input: ClusterLookups | Iterable<unknown>): input is ClusterLookups {
+  const candidate = input as Partial<ClusterLookups>;
+  return typeof candidate.get === 'function' && typeof candidate.list === 'function';
+}

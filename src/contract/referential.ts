@@ -2,6 +2,7 @@
 // other objects"), answered from ClusterLookups: informer caches in the webhook, the
 // input manifests in `validate`. Only for exported objects.
 
+import { isDeepStrictEqual } from 'node:util';
 import { judgeParentListeners } from '../gateway-api/listeners.ts';
 import { describeParentRef, isGatewayParent, isListenerSetParent, resolveParentRef } from '../gateway-api/parent-refs.ts';
 import { GATEWAY_API_GROUP, isHTTPRoute, isMCPServerEntry } from '../kubernetes/kinds.ts';
@@ -40,18 +41,6 @@ export function referentialFindings(object: KubeObject, annotations: Record<stri
 
 type Report = (finding: Finding) => void;
 
-function sameJson(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  const aKeys = Object.keys(a);
-  if (aKeys.length !== Object.keys(b).length) return false;
-  for (const key of aKeys) {
-    if (!Object.hasOwn(b, key) || !sameJson((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key])) return false;
-  }
-  return true;
-}
-
 function sameContractAnnotations(a: unknown, b: unknown): boolean {
   const left = typeof a === 'object' && a !== null ? (a as Record<string, unknown>) : {};
   const right = typeof b === 'object' && b !== null ? (b as Record<string, unknown>) : {};
@@ -77,7 +66,7 @@ export function referentialInputsUnchanged(oldObject: KubeObject, object: KubeOb
     object.metadata?.name === oldObject.metadata?.name &&
     object.metadata?.namespace === oldObject.metadata?.namespace &&
     sameContractAnnotations(oldObject.metadata?.annotations, object.metadata?.annotations) &&
-    sameJson(oldObject.spec, object.spec)
+    isDeepStrictEqual(oldObject.spec, object.spec)
   );
 }
 

@@ -2,6 +2,7 @@
 // "Keys"). Each rule gets the normalized value and returns rule sentences; judge.ts turns
 // them into the one-line messages users see.
 
+import { isIPv4 } from 'node:net';
 import type { ShortKey } from './keys.ts';
 import { registryNameProblem } from './registry-name.ts';
 
@@ -90,15 +91,12 @@ function checkTag(value: string): string | undefined {
   return undefined;
 }
 
-function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  return (
-    host === 'localhost' ||
-    host.endsWith('.localhost') ||
-    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) ||
-    host === '::1' ||
-    host === '0:0:0:0:0:0:0:1'
-  );
+/** localhost, *.localhost, 127.0.0.0/8, ::1 and IPv4-mapped 127.x (URL.hostname form, brackets allowed). */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.toLowerCase().replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '');
+  if (host === 'localhost' || host.endsWith('.localhost')) return true;
+  if (isIPv4(host)) return host.startsWith('127.');
+  return host === '::1' || host === '0:0:0:0:0:0:0:1' || /^::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}$/.test(host);
 }
 
 function checkRegistryUrl(value: string): RuleOutcome {

@@ -5,7 +5,7 @@
 // runs it on its informer caches, through ClusterLookups, and diffs the result against the
 // entries it owns.
 
-import type { ClusterLookups } from '../cluster/lookups.ts';
+import { isClusterLookups, type ClusterLookups } from '../cluster/lookups.ts';
 import { ObjectIndex } from '../cluster/object-index.ts';
 import type { KubeObject } from '../kubernetes/objects.ts';
 import { refKey } from './contributions.ts';
@@ -26,11 +26,6 @@ export interface PlanRun {
    * again. The result is the same with or without it.
    */
   cache?: PlanCache;
-}
-
-function isClusterLookups(input: ClusterLookups | Iterable<KubeObject>): input is ClusterLookups {
-  const candidate = input as Partial<ClusterLookups>;
-  return typeof candidate.get === 'function' && typeof candidate.list === 'function';
 }
 
 export function plan(input: ClusterLookups | Iterable<KubeObject>, options: Partial<PlanOptions> = {}, run: PlanRun = {}): PlanResult {

@@ -10,7 +10,8 @@ import { createPublisherMetrics, type PublisherMetrics } from '../observability/
 import type { RegistryFlavor } from '../planner/options.ts';
 import type { RegistryClient } from '../registry/client.ts';
 import { clusterOwnerId } from './owner.ts';
-import { Reconciler, type PassReport, type PublishingSettings } from './reconciler.ts';
+import { Reconciler, type PassReport } from './reconciler.ts';
+import type { PublishingSettings } from './publishing-settings.ts';
 import type { InstallationObject } from './pass-events.ts';
 import { namespaceScopedLookups } from './scoped-lookups.ts';
 

@@ -18,8 +18,8 @@
 import type { ClusterLookups } from '../cluster/lookups.ts';
 import { contentKey } from '../diff/content.ts';
 import { diffEntries, type DiffResult, type Write } from '../diff/diff.ts';
-import type { AdoptedOwner } from '../diff/identity.ts';
-import { applyPublishingRules, ContentionTracker, sourceUncertainty, type Hold, type Policy, type RulesResult, type Withheld } from '../publishing-rules/index.ts';
+import { ContentionTracker, holdKey, type Hold, type RulesResult } from '../publishing-rules/index.ts';
+import { decideWrites, identityFor, PUBLISHING_DEFAULTS, type PublishingSettings } from './publishing-settings.ts';
 import { ExponentialBackoff, type BackoffOptions } from '../kubernetes/backoff.ts';
 import { timerDelay } from '../kubernetes/timers.ts';
 import { silentLogger, type Logger } from '../observability/logger.ts';
@@ -56,27 +56,6 @@ export interface ReconcilerOptions {
   /** Called after every pass (tests, metrics). */
   onPass?: (pass: PassReport) => void;
 }
-
-/** publishing.md's settings: cli.md's --hold-grace, --policy, ... */
-export interface PublishingSettings {
-  holdGraceMs: number;
-  policy: Policy;
-  maxRetireFraction: number;
-  allowMassRetire: boolean;
-  /** The namespaces this installation watches ([]: all). */
-  namespaces: readonly string[];
-  /** `--adopt-owner`. */
-  adopt: readonly AdoptedOwner[];
-}
-
-export const PUBLISHING_DEFAULTS: PublishingSettings = {
-  holdGraceMs: 10 * 60_000,
-  policy: 'sync',
-  maxRetireFraction: 0.5,
-  allowMassRetire: false,
-  namespaces: [],
-  adopt: [],
-};
 
 export interface PassReport {
   trigger: string;
@@ -121,15 +100,8 @@ function fingerprint(write: Write): string {
 
 const PAST_TENSE: Record<Write['kind'], string> = { publish: 'published', update: 'updated', retire: 'retired', activate: 'activated', deprecate: 'deprecated' };
 
-const NO_KINDS: ReadonlyMap<string, string> = new Map();
-
 /** How often a pass looks again while a hold on a kind not known for certain is open. */
 const UNCERTAIN_RECHECK_MS = 1_000;
-
-/** The plan's names that are not ready (discovery.md §10). */
-function pendingOf(planned: PlanResult): readonly { name: string; reason: string }[] {
-  return (planned as PlanResult & { pending?: { name: string; reason: string }[] }).pending ?? [];
-}
 
 export class Reconciler {
   private readonly options: ReconcilerOptions;
@@ -347,8 +319,7 @@ export class Reconciler {
           report.registryReads++;
         }
       }
-      const identity = { owner: planOptions.owner, ...(planOptions.installation ? { installation: planOptions.installation } : {}), adopt: this.settings.adopt };
-      const diff = diffEntries(planned.entries, view.entries(), identity);
+      const diff = diffEntries(planned.entries, view.entries(), identityFor(planOptions, this.settings));
       report.diff = diff;
       this.reportConflicts(diff);
       this.reportAltered(diff, report);
@@ -435,34 +406,31 @@ export class Reconciler {
 
   /** The publishing rules over the diff, with their log lines (each hold once, each expiry once). */
   private applyRules(diff: DiffResult, planned: PlanResult, statusChanges: boolean, report: PassReport): RulesResult {
-    const uncertainKinds = this.options.uncertainKinds?.() ?? NO_KINDS;
-    const unservedKinds = this.options.unservedKinds?.() ?? NO_KINDS;
-    const rules = applyPublishingRules({
+    const rules = decideWrites({
       diff,
-      uncertainty: (source) => sourceUncertainty(source, this.options.lookups, uncertainKinds, unservedKinds),
-      pending: new Map(pendingOf(planned).map((p) => [p.name, p.reason])),
-      now: Date.now(),
-      holdGraceMs: this.settings.holdGraceMs,
-      since: this.holdSince,
-      policy: this.settings.policy,
-      maxRetireFraction: this.settings.maxRetireFraction,
-      allowMassRetire: this.settings.allowMassRetire,
-      namespaces: this.settings.namespaces,
+      planned,
+      lookups: this.options.lookups,
+      settings: this.settings,
       statusChanges,
+      now: Date.now(),
+      since: this.holdSince,
+      ...(this.options.uncertainKinds ? { uncertainKinds: this.options.uncertainKinds() } : {}),
+      ...(this.options.unservedKinds ? { unservedKinds: this.options.unservedKinds() } : {}),
     });
     this.holdSince = rules.since;
     this.scheduleHoldExpiry(rules.holds);
     for (const key of this.expiredLogged) if (!rules.since.has(key)) this.expiredLogged.delete(key);
     report.rules = rules;
     for (const hold of rules.holds) {
-      const key = `${hold.name}\u0000${hold.category}`;
+      const key = holdKey(hold.name, hold.category);
       const subject = { registryName: hold.name, category: hold.category, reason: hold.reason, holdGraceMs: this.settings.holdGraceMs };
       if (hold.fresh && !hold.expired) {
         this.logger.info(subject, `holding ${hold.name}: ${hold.reason}`);
         report.newHolds.push(hold);
       } else if (hold.expired && !this.expiredLogged.has(key)) {
         this.expiredLogged.add(key);
-        this.logger.warn(subject, `${hold.name} held past the grace: ${hold.reason}; applying the plan as it stands`);
+        const then = hold.category === 'not ready' ? 'deprecating it where the registry can' : 'applying the plan as it stands';
+        this.logger.warn(subject, `${hold.name} held past the grace: ${hold.reason}; ${then}`);
         report.newHolds.push(hold);
       }
     }

@@ -133,11 +133,6 @@ const writesFor = (one: InProcessPublisher, name: string, from = 0) =>
 
 const holdsIn = (pass: PassReport, name: string) => pass.rules?.holds.filter((h) => h.name === name) ?? [];
 
-/** The first pass from index `from` on for which `match` holds (waits for it). */
-function passWhere(one: InProcessPublisher, from: number, match: (pass: PassReport) => boolean, what: string, timeoutMs = 20_000): Promise<PassReport> {
-  return eventually(async () => one.passes.slice(from).find(match), timeoutMs, what);
-}
-
 beforeAll(async () => {
   [cluster, registry] = await Promise.all([startControlPlane(), startRegistry()]);
   dir = mkdtempSync(join(tmpdir(), 'mcp-registry-export-holds-e2e-'));
@@ -179,13 +174,13 @@ describe('publisher holds against a real API server and a real registry', () => 
     let sampler = sampleRegistry(NAME);
     const editedAt = Date.now();
     await apply(cluster, route('lagging', { port: 9090 }));
-    const held = await passWhere(one, from, (p) => p.newHolds.some((h) => h.name === NAME && h.category === 'stale status'), 'the stale-status hold');
+    const held = await one.passWhere(from, (p) => p.newHolds.some((h) => h.name === NAME && h.category === 'stale status'), 'the stale-status hold');
     expect(holdsIn(held, NAME)[0]!.reason).toMatch(/has not accepted generation 2 of the route yet/);
     // The Gateway controller catches up 3 s after the edit.
     await sleep(Math.max(0, editedAt + 3_000 - Date.now()));
     const acceptedAt = one.passes.length;
     await acceptRoute(cluster, 'lagging');
-    await passWhere(one, acceptedAt, (p) => p.rules !== undefined && holdsIn(p, NAME).length === 0 && p.plan.entries.some((e) => e.name === NAME), 'a pass with the status caught up');
+    await one.passWhere(acceptedAt, (p) => p.rules !== undefined && holdsIn(p, NAME).length === 0 && p.plan.entries.some((e) => e.name === NAME), 'a pass with the status caught up');
     await sleep(500);
     let samples = await sampler.stop();
     expect(samples.length).toBeGreaterThan(3);
@@ -201,7 +196,7 @@ describe('publisher holds against a real API server and a real registry', () => 
     sampler = sampleRegistry(NAME);
     const edited2At = Date.now();
     await apply(cluster, route('lagging', { path: '/lagging-v2', port: 9090 }));
-    await passWhere(one, from, (p) => p.newHolds.some((h) => h.name === NAME && h.category === 'stale status'), 'the second stale-status hold');
+    await one.passWhere(from, (p) => p.newHolds.some((h) => h.name === NAME && h.category === 'stale status'), 'the second stale-status hold');
     await sleep(Math.max(0, edited2At + 3_000 - Date.now()));
     const accepted2At = Date.now();
     await acceptRoute(cluster, 'lagging');
@@ -242,7 +237,7 @@ describe('publisher holds against a real API server and a real registry', () => 
     const from = one.passes.length;
     const sampler = sampleRegistry(NAME);
     await apply(cluster, route('silent', { backend: 'elsewhere' }));
-    const heldPass = await passWhere(one, from, (p) => p.newHolds.some((h) => h.name === NAME && h.category === 'stale status' && !h.expired), 'the stale-status hold');
+    const heldPass = await one.passWhere(from, (p) => p.newHolds.some((h) => h.name === NAME && h.category === 'stale status' && !h.expired), 'the stale-status hold');
     const since = holdsIn(heldPass, NAME)[0]!.since;
 
     // Within the grace: nothing written.
@@ -279,7 +274,7 @@ describe('publisher holds against a real API server and a real registry', () => 
     proxy.fail(GATEWAY_API, 404);
     // Each kind's watch ends, its relist gets 404, and discovery no longer lists the group.
     await eventually(async () => (/not listed by discovery since /.test(one.cache.uncertainKinds().get('HTTPRoute') ?? '') ? true : undefined), 15_000, 'HTTPRoute not listed by discovery');
-    const held = await passWhere(one, from, (p) => p.newHolds.some((h) => h.name === NAME && h.category === 'unknown kind'), 'the unknown-kind hold');
+    const held = await one.passWhere(from, (p) => p.newHolds.some((h) => h.name === NAME && h.category === 'unknown kind'), 'the unknown-kind hold');
     expect(holdsIn(held, NAME)[0]!.reason).toMatch(/^(HTTPRoute|Gateway|GatewayClass) objects are not known for certain: /);
     await sleep(Math.max(0, failedAt + 3_000 - Date.now()));
     const passesDuringBlip = one.passes.length - from;
@@ -287,7 +282,7 @@ describe('publisher holds against a real API server and a real registry', () => 
 
     await eventually(async () => (one.cache.uncertainKinds().size === 0 ? true : undefined), 20_000, 'nothing uncertain after the blip');
     const healed = one.passes.length;
-    await passWhere(one, healed, (p) => p.rules !== undefined && holdsIn(p, NAME).length === 0, 'a pass without the hold');
+    await one.passWhere(healed, (p) => p.rules !== undefined && holdsIn(p, NAME).length === 0, 'a pass without the hold');
     const samples = await sampler.stop();
 
     expect(passesDuringBlip).toBeGreaterThanOrEqual(1);
@@ -322,7 +317,7 @@ describe('publisher holds against a real API server and a real registry', () => 
 
     // Within the grace: held (a pass now shows it; so do the resyncs) and still active.
     await one.publisher.reconciler.pass('test');
-    const held = await passWhere(one, from, (p) => holdsIn(p, NAME).some((h) => h.category === 'unknown kind' && !h.expired), 'the unknown-kind hold', 5_000);
+    const held = await one.passWhere(from, (p) => holdsIn(p, NAME).some((h) => h.category === 'unknown kind' && !h.expired), 'the unknown-kind hold', 5_000);
     expect(holdsIn(held, NAME)[0]!.reason).toMatch(/^HTTPRoute objects are not known for certain: /);
     await eventually(async () => (Date.now() >= absentSince + GRACE_MS - 300 ? true : undefined), 10_000, 'most of the grace');
     expect(one.cache.list('HTTPRoute').length).toBeGreaterThan(0);

@@ -37,11 +37,6 @@ async function cacheSees(one: InProcessPublisher, name: string, phase: string): 
   await eventually(async () => ((one.cache.get('MCPServer', NS, name)?.status as { phase?: string } | undefined)?.phase === phase ? true : undefined), 10_000, `the cache seeing ${name} ${phase}`);
 }
 
-/** The first pass from index `from` on that satisfies `test`. */
-async function passWhere(one: InProcessPublisher, from: number, test: (pass: PassReport) => boolean, what: string): Promise<PassReport> {
-  return eventually(async () => one.passes.slice(from).find(test), 15_000, what);
-}
-
 const writtenSince = (one: InProcessPublisher, from: number) => one.passes.slice(from).flatMap((p) => p.outcomes.filter((o) => o.result === 'written'));
 
 beforeAll(async () => {
@@ -77,7 +72,7 @@ describe('readiness on the upstream registry', () => {
     await apply(cluster, exportedRoute('github', 'github'));
     await acceptRoute(cluster, 'github');
     // The pass that decided on it (an earlier one may have held it while a kind was not yet known for certain).
-    const pass = await passWhere(one, from, (p) => p.rules?.notPublished.some((n) => n.name === NAME) === true, 'a pass that does not publish the name');
+    const pass = await one.passWhere(from, (p) => p.rules?.notPublished.some((n) => n.name === NAME) === true, 'a pass that does not publish the name', 15_000);
     const pending = pass.plan.pending.find((p) => p.name === NAME);
     expect(pending?.objects).toEqual([{ kind: 'MCPServer', namespace: NS, name: 'github' }]);
     expect(pending?.reason).toMatch(/MCPServer mcp-servers\/github is Failed/);
@@ -100,7 +95,7 @@ describe('readiness on the upstream registry', () => {
   it('Failed again: held (still active) within the grace, deprecated after it, never a new version', async () => {
     const from = one.passes.length;
     await setPhase('github', 'Failed');
-    const held = await passWhere(one, from, (p) => p.newHolds.some((h) => h.name === NAME && h.category === 'not ready' && !h.expired), 'the not-ready hold');
+    const held = await one.passWhere(from, (p) => p.newHolds.some((h) => h.name === NAME && h.category === 'not ready' && !h.expired), 'the not-ready hold', 15_000);
     const hold = held.newHolds.find((h) => h.name === NAME)!;
     expect(hold.reason).toMatch(/is Failed/);
     expect(held.outcomes.filter((o) => o.result === 'written')).toEqual([]);
@@ -166,10 +161,10 @@ describe('readiness on the ToolHive registry flavor (no status API)', () => {
     const from = one.passes.length;
     const requestsFrom = standIn.requests.length;
     await setPhase('toolbox', 'Failed');
-    const held = await passWhere(one, from, (p) => p.newHolds.some((h) => h.name === TOOLBOX && h.category === 'not ready' && !h.expired), 'the not-ready hold');
+    const held = await one.passWhere(from, (p) => p.newHolds.some((h) => h.name === TOOLBOX && h.category === 'not ready' && !h.expired), 'the not-ready hold', 15_000);
     expect(held.newHolds.find((h) => h.name === TOOLBOX)!.reason).toMatch(/MCPServer mcp-servers\/toolbox is Failed/);
     // Past the grace: reported, still nothing written.
-    await passWhere(one, from, (p) => p.newHolds.some((h) => h.name === TOOLBOX && h.category === 'not ready' && h.expired), 'the hold past its grace');
+    await one.passWhere(from, (p) => p.newHolds.some((h) => h.name === TOOLBOX && h.category === 'not ready' && h.expired), 'the hold past its grace', 15_000);
     const notReady = one.events.filter((e) => e.reason === 'EndpointNotReady' && e.regarding.kind === 'MCPServer' && e.regarding.name === 'toolbox');
     expect(notReady.length).toBeGreaterThanOrEqual(2);
     expect(notReady.every((e) => e.type === 'Warning')).toBe(true);

@@ -110,11 +110,6 @@ const writesOf = (from: number) =>
     .flatMap((pass) => pass.outcomes.filter((o) => o.result === 'written'))
     .map((o) => `${o.write.kind} ${o.write.name === NAME ? '' : `${o.write.name}@`}${o.write.version}`);
 
-/** The first pass from index `from` on that satisfies `match` (waits for it). */
-function passWhere(from: number, match: (pass: PassReport) => boolean, what: string, timeoutMs = 20_000): Promise<PassReport> {
-  return eventually(async () => one!.passes.slice(from).find(match), timeoutMs, what);
-}
-
 beforeAll(async () => {
   [cluster, registry] = await Promise.all([startControlPlane(), startRegistry()]);
   dir = mkdtempSync(join(tmpdir(), 'mcp-registry-export-rollout-e2e-'));
@@ -200,12 +195,12 @@ describe('a canary rollout and its promotion against a real API server and a rea
       requestsFrom = one!.requests.length;
       began = Date.now();
       await apply(cluster, route(primary, canary));
-      await passWhere(from, (p) => holdsOf(p).some((h) => h.category === 'stale status'), `the stale-status hold at ${name}`);
+      await one!.passWhere(from, (p) => holdsOf(p).some((h) => h.category === 'stale status'), `the stale-status hold at ${name}`);
       await sleep(CONTROLLER_LAG_MS);
       const acceptedFrom = one!.passes.length;
       await acceptRoute(cluster, 'github');
       // The hold is over: this pass planned with the status of the edit.
-      const caughtUp = await passWhere(acceptedFrom, (p) => p.rules !== undefined && holdsOf(p).length === 0, `a pass with the status of ${name} caught up`);
+      const caughtUp = await one!.passWhere(acceptedFrom, (p) => p.rules !== undefined && holdsOf(p).length === 0, `a pass with the status of ${name} caught up`);
       await sleep(300);
       record(name, from, requestsFrom, began);
       return caughtUp;

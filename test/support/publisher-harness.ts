@@ -14,6 +14,7 @@ import type { ObjectEvent } from '../../src/publisher/pass-events.ts';
 import type { RegistryClient } from '../../src/registry/client.ts';
 import { createRegistryClient } from '../../src/registry/index.ts';
 import type { ControlPlane } from './control-plane.ts';
+import { eventually } from './publisher-cluster.ts';
 
 export interface InProcessPublisherOptions {
   cluster: ControlPlane;
@@ -43,6 +44,8 @@ export interface InProcessPublisher {
   requests: { operation: string; outcome: string }[];
   /** Written outcomes of all passes so far. */
   written(): PassReport['outcomes'];
+  /** The first pass from index `from` on that satisfies `match` (waits for it). */
+  passWhere(from: number, match: (pass: PassReport) => boolean, what: string, timeoutMs?: number): Promise<PassReport>;
   stop(): Promise<void>;
 }
 
@@ -77,6 +80,7 @@ export async function startInProcessPublisher(options: InProcessPublisherOptions
       events,
       requests,
       written: () => passes.flatMap((pass) => pass.outcomes.filter((o) => o.result === 'written')),
+      passWhere: (from, match, what, timeoutMs = 20_000) => eventually(async () => passes.slice(from).find(match), timeoutMs, what),
       async stop() {
         await publisher.stop();
         await cache.stop();
