@@ -100,8 +100,13 @@ export interface AdmissionServer {
   listen(): Promise<AddressInfo>;
   /** Look at the certificate files now instead of waiting for the watcher or the poller. */
   reloadCertificate(): Promise<void>;
-  /** Stop accepting, finish in-flight requests, close idle keep-alive sockets; idempotent. */
-  shutdown(): Promise<void>;
+  /**
+   * Drain, then stop: /readyz fails at once and every answer closes its connection, while
+   * reviews are still accepted and answered for `delayMs` (the time the Service's endpoints
+   * take to drop this pod); then stop accepting, finish in-flight requests and close idle
+   * keep-alive sockets. Idempotent: a second call returns the first one's promise.
+   */
+  shutdown(delayMs?: number): Promise<void>;
 }
 
 /** Metric label for the reviewed kind; bounded, because anyone who reaches the port picks the value. */
@@ -319,6 +324,28 @@ export async function createAdmissionServer(config: AdmissionServerConfig): Prom
       },
     });
 
+  /** Stop accepting, finish in-flight requests, close idle keep-alive sockets. */
+  function closeServer(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      certificateWatch?.close();
+      logger.info('admission webhook shutting down: finishing in-flight requests');
+      const timeoutMs = config.shutdownTimeoutMs ?? DEFAULTS.shutdownTimeoutMs;
+      // Busy keep-alive connections become idle once their answer is sent; sweep them.
+      const sweep = setInterval(() => server.closeIdleConnections(), 25);
+      const deadline = setTimeout(() => {
+        logger.warn({ timeoutMs }, 'shutdown deadline reached; closing busy connections');
+        server.closeAllConnections();
+      }, timeoutMs);
+      server.close(() => {
+        clearInterval(sweep);
+        clearTimeout(deadline);
+        logger.info('admission webhook stopped');
+        resolve();
+      });
+      server.closeIdleConnections();
+    });
+  }
+
   let shutdownDone: Promise<void> | undefined;
 
   return {
@@ -341,26 +368,17 @@ export async function createAdmissionServer(config: AdmissionServerConfig): Prom
       certificateWatch ??= startCertificateWatch();
       await certificateWatch.check();
     },
-    shutdown() {
-      shutdownDone ??= new Promise<void>((resolve) => {
+    shutdown(delayMs = 0) {
+      shutdownDone ??= (async () => {
         draining = true;
-        certificateWatch?.close();
-        logger.info('admission webhook shutting down: finishing in-flight requests');
-        const timeoutMs = config.shutdownTimeoutMs ?? DEFAULTS.shutdownTimeoutMs;
-        // Busy keep-alive connections become idle once their answer is sent; sweep them.
-        const sweep = setInterval(() => server.closeIdleConnections(), 25);
-        const deadline = setTimeout(() => {
-          logger.warn({ timeoutMs }, 'shutdown deadline reached; closing busy connections');
-          server.closeAllConnections();
-        }, timeoutMs);
-        server.close(() => {
-          clearInterval(sweep);
-          clearTimeout(deadline);
-          logger.info('admission webhook stopped');
-          resolve();
-        });
-        server.closeIdleConnections();
-      });
+        if (delayMs > 0) {
+          // Still listening: until the endpoint change reaches every client, new connections
+          // keep arriving here and must be answered, not refused.
+          logger.info({ delayMs }, 'admission webhook draining: /readyz fails; reviews are still answered until the delay ends');
+          await new Promise((resolve) => setTimeout(resolve, delayMs));
+        }
+        await closeServer();
+      })();
       return shutdownDone;
     },
   };

@@ -2,7 +2,8 @@
 // set of informer caches (cli.md "Long-running modes"). Every replica serves admission; with
 // --leader-election on, only the Lease holder publishes and (self-managed) keeps the
 // certificates. /healthz, /readyz and /metrics are served on the webhook's HTTPS port.
-// Ready when the caches have synced and, on the leader, the first publishing pass is done.
+// Ready when the caches have synced: the publisher's progress never takes admission out of
+// the Service (it has its own metric and log line).
 
 import { type Command } from 'commander';
 import { ClusterCache } from '../kubernetes/cluster-cache.ts';
@@ -15,10 +16,22 @@ import { addCertificateOptions, validateCertificateFlags, type CertificateFlags 
 import { addLeaderElectionOptions, createElector, validateLeaderFlags, type LeaderFlags } from './leader-options.ts';
 import { referentialChecksOption, UsageError } from './options.ts';
 import { addPublisherOptions, logInsecureRegistry, publisherConfigFrom, startPublisherProcess, type PublisherFlags } from './publisher-command.ts';
-import { abortOn, certificateWork, clusterCacheContextProvider, deferred, portOption, startWebhook, tlsOptions, untilTerminated } from './webhook-command.ts';
+import {
+  abortOn,
+  certificateWork,
+  clusterCacheContextProvider,
+  deferred,
+  drainFor,
+  portOption,
+  shutdownDelayOption,
+  startWebhook,
+  tlsOptions,
+  untilTerminated,
+} from './webhook-command.ts';
 
 interface RunFlags extends PublisherFlags, LeaderFlags, CertificateFlags {
   port: number;
+  shutdownDelay: number;
   tlsCert: string;
   tlsKey: string;
   referentialChecks: 'deny' | 'warn';
@@ -33,7 +46,7 @@ function abortedPromise(signal: AbortSignal): Promise<undefined> {
 
 export function registerRunCommand(program: Command): void {
   const command = program.command('run').description('run the admission webhook and the publisher in one process, on one set of informer caches');
-  addPublisherOptions(command).addOption(portOption());
+  addPublisherOptions(command).addOption(portOption()).addOption(shutdownDelayOption());
   tlsOptions(command).addOption(referentialChecksOption());
   addCertificateOptions(addLeaderElectionOptions(command)).action(async (flags: RunFlags) => {
     const problem = validateCertificateFlags(flags) ?? validateLeaderFlags(flags);
@@ -111,9 +124,12 @@ export function registerRunCommand(program: Command): void {
       pendingChanges: () => publisher?.reconciler.pendingChanges,
     });
 
-    const failure = await Promise.race([terminated.then(() => undefined), failed.promise]);
-    // Admission requests in flight and the running pass's writes finish first; then the Lease is released.
-    await Promise.all([webhook.admission.shutdown(), elector.stop()]);
+    const ended = await Promise.race([terminated, failed.promise]);
+    const failure = ended instanceof Error ? ended : undefined;
+    // Admission drains (reviews answered while the endpoints catch up, then the ones in
+    // flight) while the running pass's writes finish and the Lease is released: a standby
+    // takes over publishing without waiting for the drain.
+    await Promise.all([webhook.admission.shutdown(drainFor(ended, flags.shutdownDelay)), elector.stop()]);
     await cache.stop();
     if (failure) throw new UsageError(`the publisher could not start: ${failure.message}`);
     logger.info('stopped');

@@ -15,6 +15,7 @@ import { createLogger, LOG_LEVELS, type Logger } from '../observability/logger.t
 import { createAdmissionMetrics, type AdmissionMetrics } from '../observability/metrics.ts';
 import type { LeaderWork } from '../leader-election/elector.ts';
 import { addCertificateOptions, certificateControllerFor, validateCertificateFlags, type CertificateFlags } from './certificate-options.ts';
+import { parseDuration } from './durations.ts';
 import { addLeaderElectionOptions, createElector, validateLeaderFlags, type LeaderFlags } from './leader-options.ts';
 import { namePrefixOption, referentialChecksOption, UsageError } from './options.ts';
 
@@ -82,10 +83,33 @@ export function logLevelOption(): Option {
     .default('info');
 }
 
+export function shutdownDelayOption(): Option {
+  return new Option(
+    '--shutdown-delay <duration>',
+    'after SIGTERM, keep answering reviews this long with /readyz failing, so the Service drops the pod before it stops listening (SIGINT skips it)',
+  )
+    .env('MCP_REGISTRY_EXPORT_SHUTDOWN_DELAY')
+    .argParser((value) => {
+      const ms = parseDuration(value);
+      if (ms > 300_000) throw new InvalidArgumentError('must be at most 5m');
+      return ms;
+    })
+    .default(0, '0s');
+}
+
+/**
+ * How long to drain when the process ends: the kubelet's SIGTERM drains for the delay (the
+ * endpoints are still catching up); a terminal's SIGINT means a person waiting, and a failed
+ * start of the leader's work has nothing to drain for.
+ */
+export function drainFor(ended: NodeJS.Signals | Error, shutdownDelayMs: number): number {
+  return ended === 'SIGTERM' ? shutdownDelayMs : 0;
+}
+
 export interface RunningWebhook {
   admission: AdmissionServer;
-  /** Stops serving (gracefully), then the caches. */
-  stop(): Promise<void>;
+  /** Drains for `delayMs` (see AdmissionServer.shutdown), stops serving, then the caches. */
+  stop(delayMs?: number): Promise<void>;
 }
 
 /** Start serving; the caller decides when to stop. */
@@ -139,8 +163,8 @@ export async function startWebhook(config: WebhookConfig, logger: Logger, depend
   }
   return {
     admission,
-    async stop() {
-      await admission.shutdown();
+    async stop(delayMs) {
+      await admission.shutdown(delayMs);
       await cache?.stop();
     },
   };
@@ -162,6 +186,7 @@ export function untilTerminated(logger: Logger): Promise<NodeJS.Signals> {
 
 interface WebhookFlags extends LeaderFlags, CertificateFlags {
   port: number;
+  shutdownDelay: number;
   tlsCert: string;
   tlsKey: string;
   namePrefix: string;
@@ -188,7 +213,8 @@ export function registerWebhookCommand(program: Command, dependencies: WebhookDe
   const command = program
     .command('webhook')
     .description('serve the validating and mutating admission webhooks over HTTPS')
-    .addOption(portOption());
+    .addOption(portOption())
+    .addOption(shutdownDelayOption());
   tlsOptions(command)
     .addOption(namePrefixOption())
     .addOption(referentialChecksOption())
@@ -227,8 +253,9 @@ export function registerWebhookCommand(program: Command, dependencies: WebhookDe
       await elector?.stop();
       throw new UsageError(error.message);
     });
-    const failure = await Promise.race([terminated.then(() => undefined), failed.promise]);
-    await Promise.all([webhook.stop(), elector?.stop()]);
+    const ended = await Promise.race([terminated, failed.promise]);
+    const failure = ended instanceof Error ? ended : undefined;
+    await Promise.all([webhook.stop(drainFor(ended, flags.shutdownDelay)), elector?.stop()]);
     if (failure) throw new UsageError(`the leader's work could not start: ${failure.message}`);
     process.exitCode = 0;
   });

@@ -17,6 +17,7 @@ import { SECRET_KEYS } from '../../src/certificates/secret-format.ts';
 import { ApiError, requestJson } from '../../src/kubernetes/api-requests.ts';
 import { repoRoot, startControlPlane, type ControlPlane } from '../support/control-plane.ts';
 import { freePort } from '../support/free-port.ts';
+import { admissionTraffic } from '../support/admission-traffic.ts';
 import { createSecretVolume, updateSecretVolume } from '../support/secret-volume.ts';
 import { readFileSync } from 'node:fs';
 
@@ -120,49 +121,6 @@ function servedCertificate(): Promise<string> {
   });
 }
 
-let routeCount = 0;
-function route(annotations: Record<string, string>) {
-  return {
-    apiVersion: 'gateway.networking.k8s.io/v1',
-    kind: 'HTTPRoute',
-    metadata: { name: `r${++routeCount}`, namespace: 'default', annotations },
-    spec: { rules: [{ backendRefs: [{ name: 'mcp', port: 8080 }] }] },
-  };
-}
-
-/** Creates annotated routes through the API server (so through both webhooks) until stopped. */
-function admissionTraffic() {
-  const counts = { allowed: 0, deniedAsExpected: 0, failed: 0, failures: [] as string[] };
-  let stopped = false;
-  const writer = async () => {
-    while (!stopped) {
-      const bad = routeCount % 10 === 0;
-      const body = route(bad ? { [`${P}registry-tier`]: 'Gold' } : { [`${P}registry-export`]: 'true', [`${P}registry-tier`]: 'community' });
-      try {
-        await requestJson(kubeConfig, 'POST', '/apis/gateway.networking.k8s.io/v1/namespaces/default/httproutes', body);
-        if (bad) counts.failures.push('a route with tier Gold was admitted');
-        else counts.allowed++;
-      } catch (error) {
-        const message = (error as Error).message;
-        if (bad && message.includes('denied the request') && message.includes('registry-tier')) counts.deniedAsExpected++;
-        else {
-          counts.failed++;
-          counts.failures.push(message);
-        }
-      }
-    }
-  };
-  const writers = [writer(), writer()];
-  return {
-    counts,
-    async stop() {
-      stopped = true;
-      await Promise.all(writers);
-      return counts;
-    },
-  };
-}
-
 beforeAll(async () => {
   cluster = await startControlPlane();
   kubeConfig = new KubeConfig();
@@ -219,7 +177,7 @@ describe('self-managed certificates', () => {
   it('rotates the CA with overlap while the API server keeps sending admission requests: 0 failed admissions', async () => {
     const first = (await until('the Secret', readSecret))!;
     const firstCA = decode(first, SECRET_KEYS.signerCertificate);
-    const traffic = admissionTraffic();
+    const traffic = admissionTraffic(kubeConfig, 'rotation');
     const seenBundles = new Set<string>();
     const seenLeaves = new Set<string>();
     // Watch the whole CA change: the new CA trusted beside the old, the leaf switched, the old CA dropped.
@@ -275,7 +233,12 @@ describe('self-managed certificates', () => {
       20_000,
     );
     expect(splitPemBundle(bundle).length).toBeGreaterThan(0);
-    const admitted = await requestJson(kubeConfig, 'POST', '/apis/gateway.networking.k8s.io/v1/namespaces/default/httproutes', route({ [`${P}registry-export`]: 'true' }));
+    const admitted = await requestJson(kubeConfig, 'POST', '/apis/gateway.networking.k8s.io/v1/namespaces/default/httproutes', {
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'HTTPRoute',
+      metadata: { name: 'after-repair', namespace: 'default', annotations: { [`${P}registry-export`]: 'true' } },
+      spec: { rules: [{ backendRefs: [{ name: 'mcp', port: 8080 }] }] },
+    });
     expect(admitted).toBeTruthy();
     expect(webhookLog).toContain('injected the CA bundle');
   }, 60_000);

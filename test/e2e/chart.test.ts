@@ -78,6 +78,7 @@ describe('kubectl apply --dry-run=server of every rendered object', () => {
         topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: { 'app.kubernetes.io/name': 'mcp-registry-export' } } }],
         podAnnotations: { 'example.com/a': 'b' },
         podLabels: { team: 'platform' },
+        shutdown: { preStopSleepSeconds: 10, delaySeconds: 15, terminationGracePeriodSeconds: 60 },
       },
     ],
   ])('accepts %s', async (_name, values) => {

@@ -503,4 +503,37 @@ describe('graceful shutdown', () => {
     await expect(harness.client.freshGet('/healthz')).rejects.toThrow(/ECONNREFUSED/);
     harness.client.close();
   });
+
+  it('drains for the delay: /readyz fails at once, reviews on new connections are answered and close their connection, then it stops', async () => {
+    const harness = await startHarness();
+    const review = fixture('httproute-create-denied.json');
+    expect((await harness.client.get('/readyz')).status).toBe(200);
+    const began = Date.now();
+    let stoppedAt = 0;
+    const shutdown = harness.admission.shutdown(1_500).then(() => (stoppedAt = Date.now()));
+    // A second call (a second signal) neither restarts nor shortens the drain.
+    expect(harness.admission.shutdown()).toBe(harness.admission.shutdown(1_500));
+
+    const ready = await harness.client.freshGet('/readyz');
+    expect(ready.status).toBe(503);
+    expect(ready.text).toBe('shutting down\n');
+    // A client the endpoint change has not reached yet: a new connection, answered in full,
+    // told to reconnect (elsewhere) for the next one.
+    const answer = await harness.client.post('/validate', review);
+    expect(answer.status).toBe(200);
+    expect(answer.json.response).toMatchObject({ uid: review.request.uid, allowed: false });
+    expect(answer.headers.connection).toBe('close');
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(harness.admission.server.listening).toBe(true);
+    expect((await harness.client.freshGet('/healthz')).status).toBe(200);
+
+    await shutdown;
+    expect(stoppedAt - began).toBeGreaterThanOrEqual(1_500);
+    expect(harness.admission.server.listening).toBe(false);
+    await expect(harness.client.freshGet('/healthz')).rejects.toThrow(/ECONNREFUSED/);
+    expect(harness.logs().map((line) => line.msg)).toEqual(
+      expect.arrayContaining(['admission webhook draining: /readyz fails; reviews are still answered until the delay ends', 'admission webhook stopped']),
+    );
+    harness.client.close();
+  });
 });

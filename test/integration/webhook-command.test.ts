@@ -105,7 +105,37 @@ describe('webhook command', () => {
     // A loaded machine (two e2e files beside it) can take seconds to start the CLI from source.
   }, 60_000);
 
+  it('drains on SIGTERM for --shutdown-delay (/readyz 503, reviews still answered); SIGINT stops without the delay', async () => {
+    const review = { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { uid: 'drain-1', operation: 'DELETE', kind: { group: 'gateway.networking.k8s.io', version: 'v1', kind: 'HTTPRoute' }, object: null } };
+    const start = async (env: Record<string, string>) => {
+      const port = await freePort();
+      const cli = runCli(['webhook', '--tls-cert', join(dir, 'tls.crt'), '--tls-key', join(dir, 'tls.key'), '--port', String(port)], env);
+      await waitForLine(cli.stdout, 'admission webhook listening');
+      return { cli, client: httpsClient(port, caPem) };
+    };
+
+    const drained = await start({ MCP_REGISTRY_EXPORT_SHUTDOWN_DELAY: '2s' });
+    const signalledAt = Date.now();
+    drained.cli.child.kill('SIGTERM');
+    await waitForLine(drained.cli.stdout, 'admission webhook draining');
+    expect((await drained.client.freshGet('/readyz')).status).toBe(503);
+    const answer = await drained.client.post('/validate', review);
+    expect(answer.json.response).toMatchObject({ uid: 'drain-1', allowed: true });
+    expect(await drained.cli.exit).toBe(0);
+    expect(Date.now() - signalledAt).toBeGreaterThanOrEqual(2_000);
+    drained.client.close();
+
+    const interrupted = await start({ MCP_REGISTRY_EXPORT_SHUTDOWN_DELAY: '1m' });
+    const interruptedAt = Date.now();
+    interrupted.cli.child.kill('SIGINT');
+    expect(await interrupted.cli.exit).toBe(0);
+    expect(Date.now() - interruptedAt).toBeLessThan(30_000);
+    expect(interrupted.cli.stdout()).not.toContain('admission webhook draining');
+    interrupted.client.close();
+  }, 60_000);
+
   it.each([
+    [['webhook', '--shutdown-delay', '10m'], {}, "option '--shutdown-delay <duration>' argument '10m' is invalid. must be at most 5m"],
     [['webhook', '--tls-cert', '/nonexistent/tls.crt'], {}, 'cannot read TLS certificate /nonexistent/tls.crt'],
     [['webhook', '--port', '70000'], {}, "option '--port <port>' argument '70000' is invalid"],
     [['webhook'], { MCP_REGISTRY_EXPORT_LOG_LEVEL: 'chatty' }, 'chatty'],

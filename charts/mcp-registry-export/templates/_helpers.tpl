@@ -63,6 +63,11 @@ Checks the schema cannot express with a clear sentence (and repeats the ones it 
 `--skip-schema-validation`).
 */}}
 {{- define "mre.validate" -}}
+{{- $shutdown := .Values.shutdown }}
+{{- $needed := add $shutdown.preStopSleepSeconds $shutdown.delaySeconds .Values.webhook.timeoutSeconds }}
+{{- if lt (int $shutdown.terminationGracePeriodSeconds) (int $needed) }}
+{{- fail (printf "shutdown.terminationGracePeriodSeconds (%d) must cover shutdown.preStopSleepSeconds + shutdown.delaySeconds + webhook.timeoutSeconds (%d): the kubelet would kill the pod while it still answers reviews" (int $shutdown.terminationGracePeriodSeconds) (int $needed)) }}
+{{- end }}
 {{- if .Values.publisher.enabled }}
 {{- $_ := required "registry.url is required when publisher.enabled is true: set --set registry.url=https://registry.example.com (or publisher.enabled=false for admission only)" .Values.registry.url }}
 {{- $auth := .Values.registry.auth }}

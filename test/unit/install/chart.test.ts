@@ -32,6 +32,7 @@ interface Container {
   startupProbe: { httpGet: unknown; periodSeconds: number; failureThreshold: number };
   livenessProbe: { httpGet: unknown };
   readinessProbe: { httpGet: unknown };
+  lifecycle?: { preStop?: unknown };
 }
 interface PodSpec {
   containers: Container[];
@@ -41,6 +42,7 @@ interface PodSpec {
   serviceAccountName: string;
   hostNetwork?: boolean;
   dnsPolicy?: string;
+  terminationGracePeriodSeconds?: number;
 }
 const deployment = (objects: KubeObject[]) =>
   only(objects, 'Deployment') as KubeObject & { spec: { replicas: number; template: { metadata: { labels: Record<string, string>; annotations?: Record<string, string> }; spec: PodSpec } } };
@@ -194,6 +196,7 @@ describe('helm template with the default values', () => {
       MCP_REGISTRY_EXPORT_LEADER_ELECTION: 'on',
       MCP_REGISTRY_EXPORT_LEASE_NAME: FULLNAME,
       MCP_REGISTRY_EXPORT_REFERENTIAL_CHECKS: 'deny',
+      MCP_REGISTRY_EXPORT_SHUTDOWN_DELAY: '5s',
       MCP_REGISTRY_EXPORT_LOG_LEVEL: 'info',
       NODE_OPTIONS: '--max-old-space-size=256',
       MCP_REGISTRY_EXPORT_REGISTRY_URL: TEST_REGISTRY_URL,
@@ -445,6 +448,21 @@ describe('helm template with non-default values', () => {
     expect(jobEnv(objects)['MCP_REGISTRY_EXPORT_ALLOW_INSECURE_REGISTRY']).toBe('true');
     // A path may still carry an @.
     expect(env(await render(withUrl({ registry: { url: 'https://registry.example.com/team@a' } })))['MCP_REGISTRY_EXPORT_REGISTRY_URL']).toBe('https://registry.example.com/team@a');
+  });
+
+  it('drains on deletion: a 5 s preStop sleep, then 5 s of answering after SIGTERM, within a 45 s grace period (enough for any webhook timeout)', async () => {
+    const objects = await render(withUrl());
+    expect(container(objects).lifecycle).toEqual({ preStop: { sleep: { seconds: 5 } } });
+    expect(env(objects)['MCP_REGISTRY_EXPORT_SHUTDOWN_DELAY']).toBe('5s');
+    expect(deployment(objects).spec.template.spec.terminationGracePeriodSeconds).toBe(45);
+    expect((await helmTemplate(withUrl({ webhook: { timeoutSeconds: 30 } }))).code).toBe(0);
+  });
+
+  it('shutdown values: no preStop hook at 0, the delay and grace as given', async () => {
+    const objects = await render(withUrl({ shutdown: { preStopSleepSeconds: 0, delaySeconds: 20, terminationGracePeriodSeconds: 60 } }));
+    expect(container(objects)).not.toHaveProperty('lifecycle');
+    expect(env(objects)['MCP_REGISTRY_EXPORT_SHUTDOWN_DELAY']).toBe('20s');
+    expect(deployment(objects).spec.template.spec.terminationGracePeriodSeconds).toBe(60);
   });
 
   it('hostNetwork off by default: neither hostNetwork nor dnsPolicy on the pod', async () => {
@@ -725,11 +743,23 @@ describe('values the chart refuses', () => {
     ['a host port as a string', withUrl({ hostNetwork: { enabled: true, port: '10443' } }), "at '/hostNetwork/port': got string, want integer"],
     ['an unknown dnsPolicy', withUrl({ hostNetwork: { enabled: true, dnsPolicy: 'ClusterFirstWithHostNetwork' } }), "at '/hostNetwork/dnsPolicy': value must be one of 'ClusterFirstWithHostNet', 'ClusterFirst', 'Default'"],
     ['an unknown key under hostNetwork', withUrl({ hostNetwork: { hostPort: 10443 } }), "at '/hostNetwork': additional properties 'hostPort' not allowed"],
+    ['a shutdown delay as a duration string', withUrl({ shutdown: { delaySeconds: '5s' } }), "at '/shutdown/delaySeconds': got string, want integer"],
+    ['a negative preStop sleep', withUrl({ shutdown: { preStopSleepSeconds: -1 } }), "at '/shutdown/preStopSleepSeconds': minimum: got -1, want 0"],
+    ['a shutdown delay over 5 minutes (the process refuses more)', withUrl({ shutdown: { delaySeconds: 301 } }), "at '/shutdown/delaySeconds': maximum: got 301, want 300"],
   ])('rejects %s with the schema', async (_name, values, message) => {
     const result = await helmTemplate(values);
     expect(result.code).not.toBe(0);
     expect(result.stderr).toContain("values don't meet the specifications of the schema(s)");
     expect(result.stderr).toContain(message);
+  });
+
+  it('refuses a termination grace period shorter than the preStop sleep, the delay and one review', async () => {
+    const result = await helmTemplate(withUrl({ shutdown: { preStopSleepSeconds: 10, delaySeconds: 10, terminationGracePeriodSeconds: 20 }, webhook: { timeoutSeconds: 5 } }));
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain(
+      'shutdown.terminationGracePeriodSeconds (20) must cover shutdown.preStopSleepSeconds + shutdown.delaySeconds + webhook.timeoutSeconds (25): the kubelet would kill the pod while it still answers reviews',
+    );
+    expect((await helmTemplate(withUrl({ shutdown: { preStopSleepSeconds: 10, delaySeconds: 10, terminationGracePeriodSeconds: 25 } }))).code).toBe(0);
   });
 
   it('names the missing registry URL in the template too (for --skip-schema-validation)', async () => {
