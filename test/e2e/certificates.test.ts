@@ -11,7 +11,6 @@ import { join } from 'node:path';
 import { connect } from 'node:tls';
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseAllDocuments, stringify } from 'yaml';
 import { isSignedBy, readCertificate, splitPemBundle } from '../../src/certificates/pki.ts';
 import { SECRET_KEYS } from '../../src/certificates/secret-format.ts';
 import { ApiError, requestJson } from '../../src/kubernetes/api-requests.ts';
@@ -19,7 +18,7 @@ import { repoRoot, startControlPlane, type ControlPlane } from '../support/contr
 import { freePort } from '../support/free-port.ts';
 import { admissionTraffic } from '../support/admission-traffic.ts';
 import { createSecretVolume, updateSecretVolume } from '../support/secret-volume.ts';
-import { readFileSync } from 'node:fs';
+import { loopbackWebhookConfigurations } from '../support/webhook-configurations.ts';
 
 const NAMESPACE = 'mcp-registry-export';
 const SECRET = 'mcp-registry-export-tls';
@@ -63,18 +62,6 @@ async function caBundles(): Promise<string[]> {
     for (const hook of configuration.webhooks) bundles.push(Buffer.from(hook.clientConfig.caBundle ?? '', 'base64').toString('utf8'));
   }
   return bundles;
-}
-
-/** The shipped configurations, sent to the webhook on loopback, without any caBundle: the controller injects it. */
-function loopbackConfigurations(): string {
-  return ['validating-webhook.yaml', 'mutating-webhook.yaml']
-    .map((file) => {
-      const config = parseAllDocuments(readFileSync(join(repoRoot, 'webhook-config', file), 'utf8'))[0]!.toJS();
-      config.metadata.name = CONFIGURATION;
-      for (const hook of config.webhooks) hook.clientConfig = { url: `https://127.0.0.1:${port}${hook.clientConfig.service.path}` };
-      return stringify(config);
-    })
-    .join('---\n');
 }
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
@@ -129,7 +116,7 @@ beforeAll(async () => {
   volume = join(mkdtempSync(join(tmpdir(), 'mcp-registry-export-certs-')), 'tls');
   const created = await cluster.kubectl(['create', 'namespace', NAMESPACE]);
   expect(created.code, created.stderr).toBe(0);
-  const applied = await cluster.kubectl(['apply', '-f', '-'], { input: loopbackConfigurations() });
+  const applied = await cluster.kubectl(['apply', '-f', '-'], { input: loopbackWebhookConfigurations(port, undefined, CONFIGURATION) });
   expect(applied.code, applied.stderr).toBe(0);
   startKubelet();
   const node = join(repoRoot, 'node_modules', '.bin', 'node');

@@ -10,18 +10,18 @@
 // another API server instance, or one that just restarted, would.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseAllDocuments, stringify } from 'yaml';
 import { admissionTraffic } from '../support/admission-traffic.ts';
 import { repoRoot, startControlPlane, type ControlPlane } from '../support/control-plane.ts';
 import { freePort } from '../support/free-port.ts';
 import { startServiceProxy, type ServiceProxy } from '../support/service-proxy.ts';
 import { createThrowawayCA } from '../support/throwaway-pki.ts';
+import { loopbackWebhookConfigurations } from '../support/webhook-configurations.ts';
 
 /** From SIGTERM to the endpoint's removal reaching the "kube-proxy". */
 const PROPAGATION_MS = 1_500;
@@ -169,19 +169,6 @@ async function rollingRestart(current: Pod[], generation: string, shutdownDelay:
   return { next, terminations };
 }
 
-/** The shipped configurations, sent to the Service address, trusting the test CA. */
-function configurationsFor(port: number): string {
-  return ['validating-webhook.yaml', 'mutating-webhook.yaml']
-    .map((file) => {
-      const config = parseAllDocuments(readFileSync(join(repoRoot, 'webhook-config', file), 'utf8'))[0]!.toJS();
-      for (const hook of config.webhooks) {
-        hook.clientConfig = { url: `https://127.0.0.1:${port}${hook.clientConfig.service.path}`, caBundle: Buffer.from(caPem).toString('base64') };
-      }
-      return stringify(config);
-    })
-    .join('---\n');
-}
-
 beforeAll(async () => {
   cluster = await startControlPlane();
   kubeConfig = new KubeConfig();
@@ -193,7 +180,7 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'tls.crt'), serving.certPem);
   writeFileSync(join(dir, 'tls.key'), serving.keyPem);
   service = await startServiceProxy();
-  const applied = await cluster.kubectl(['apply', '-f', '-'], { input: configurationsFor(service.port) });
+  const applied = await cluster.kubectl(['apply', '-f', '-'], { input: loopbackWebhookConfigurations(service.port, caPem) });
   expect(applied.code, applied.stderr).toBe(0);
 }, 180_000);
 

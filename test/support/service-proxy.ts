@@ -5,6 +5,7 @@
 // client sees the way it sees a pod that refuses: the call fails, it is not retried.
 
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
+import { splice } from './tcp-proxy.ts';
 
 export interface ServiceProxy {
   port: number;
@@ -35,16 +36,9 @@ export async function startServiceProxy(): Promise<ServiceProxy> {
     const upstream = connect(target, '127.0.0.1');
     let connected = false;
     upstream.once('connect', () => (connected = true));
-    for (const socket of [client, upstream]) {
-      sockets.add(socket);
-      socket.on('close', () => sockets.delete(socket));
-      socket.on('error', () => {
-        if (!connected && socket === upstream) refused++;
-        client.destroy();
-        upstream.destroy();
-      });
-    }
-    client.pipe(upstream).pipe(client);
+    splice(client, upstream, sockets, (side) => {
+      if (side === 'upstream' && !connected) refused++;
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
