@@ -21,6 +21,8 @@ wrapper="$repo_root/tools/k8s-testbin"
 gomod="$wrapper/go.mod"
 
 die() { echo "build-control-plane: $*" >&2; exit 1; }
+# shellcheck source=go-build-common.sh
+source "$repo_root/scripts/go-build-common.sh"
 
 # The k8s version pinned in the wrapper module (read without invoking go: fast).
 k8s_version() {
@@ -84,22 +86,12 @@ have && exit 0
 command -v go >/dev/null || die "go (>= 1.24) is needed to build kube-apiserver/etcd $kv; it is not on PATH"
 mkdir -p "$bin_dir"
 
-# One builder at a time (e.g. two test runs starting together).
-if command -v flock >/dev/null; then
-  exec 9>"$bin_dir/.lock"
-  flock 9
-  have && exit 0
-fi
-
-export CGO_ENABLED=0 GOTOOLCHAIN="${GOTOOLCHAIN:-local}"
-# Builds use the committed go.sum only (no go.mod/go.sum rewrites).
-export GOFLAGS="${GOFLAGS:+$GOFLAGS }-mod=readonly"
+lock_cache_dir "$bin_dir" have
+go_build_env
 
 tmp_files=()
 cleanup() { local f; for f in "${tmp_files[@]:-}"; do [[ -n "$f" ]] && rm -f "$f"; done; }
 trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
 
 start=$SECONDS
 echo "build-control-plane: building kube-apiserver + etcd for $kv into $bin_dir (first time: 10-25 min)" >&2

@@ -17,6 +17,8 @@ wrapper="$repo_root/tools/mcp-registry"
 gomod="$wrapper/go.mod"
 
 die() { echo "build-registry: $*" >&2; exit 1; }
+# shellcheck source=go-build-common.sh
+source "$repo_root/scripts/go-build-common.sh"
 
 [[ -f "$gomod" ]] || die "missing $gomod"
 version="$(awk '$1 == "require" && $2 == "github.com/modelcontextprotocol/registry" { print $3; exit }' "$gomod")"
@@ -37,18 +39,10 @@ esac
 command -v go >/dev/null || die "go (>= 1.26) is needed to build the MCP registry $version; it is not on PATH"
 mkdir -p "$bin_dir"
 
-if command -v flock >/dev/null; then
-  exec 9>"$bin_dir/.lock"
-  flock 9
-  [[ -x "$bin" ]] && exit 0
-fi
-
-export CGO_ENABLED=0 GOTOOLCHAIN="${GOTOOLCHAIN:-local}"
-export GOFLAGS="${GOFLAGS:+$GOFLAGS }-mod=readonly"
+lock_cache_dir "$bin_dir" test -x "$bin"
+go_build_env
 tmp="$bin_dir/.registry.tmp.$$"
 trap 'rm -f "$tmp"' EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
 
 start=$SECONDS
 echo "build-registry: building the MCP registry $version into $bin_dir (first time: about a minute)" >&2

@@ -21,6 +21,8 @@ gomod="$wrapper/go.mod"
 module=github.com/stacklok/toolhive
 
 die() { echo "build-toolhive-operator: $*" >&2; exit 1; }
+# shellcheck source=go-build-common.sh
+source "$repo_root/scripts/go-build-common.sh"
 
 [[ -f "$gomod" ]] || die "missing $gomod"
 version="$(awk -v m="$module" '$1 == "require" && $2 == m { print $3; exit } $1 == m && $2 ~ /^v/ { print $2; exit }' "$gomod")"
@@ -72,18 +74,10 @@ esac
 need_go build
 mkdir -p "$bin_dir"
 
-if command -v flock >/dev/null; then
-  exec 9>"$bin_dir/.lock"
-  flock 9
-  [[ -x "$bin" ]] && exit 0
-fi
-
-export CGO_ENABLED=0 GOTOOLCHAIN="${GOTOOLCHAIN:-local}"
-export GOFLAGS="${GOFLAGS:+$GOFLAGS }-mod=readonly"
+lock_cache_dir "$bin_dir" test -x "$bin"
+go_build_env
 tmp="$bin_dir/.thv-operator.tmp.$$"
 trap 'rm -f "$tmp"' EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
 
 cd "$wrapper"
 start=$SECONDS
