@@ -2,29 +2,27 @@
 // its first pass, publishes an accepted route, serves its metrics, and exits 0 on SIGTERM.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { CLI } from '../cli/run-cli.ts';
-import { startControlPlane, type ControlPlane } from '../support/control-plane.ts';
-import { acceptRoute, apply, baseObjects, eventually, exportedRoute, mcpServer } from '../support/publisher-cluster.ts';
-import { startRegistry, type RegistryServer } from '../support/registry-server.ts';
+import type { ControlPlane } from '../support/control-plane.ts';
+import { acceptRoute, apply, eventually, exportedRoute, mcpServer } from '../support/publisher-cluster.ts';
+import type { RegistryServer } from '../support/registry-server.ts';
 import { freePort } from '../support/free-port.ts';
+import { startPublisherWorld, type PublisherWorld } from '../support/publisher-world.ts';
 
 let cluster: ControlPlane;
 let registry: RegistryServer;
 let dir: string;
+let world: PublisherWorld | undefined;
 let child: ChildProcess;
 let output = '';
 let port: number;
 
 
 beforeAll(async () => {
-  [cluster, registry] = await Promise.all([startControlPlane(), startRegistry()]);
-  dir = mkdtempSync(join(tmpdir(), 'mcp-registry-export-publisher-cmd-'));
-  writeFileSync(join(dir, 'token'), registry.mintToken([{ action: 'publish', resource: 'com.toolhive.k8s.*' }], 3600));
-  await apply(cluster, baseObjects());
+  world = await startPublisherWorld('publisher-cmd');
+  ({ cluster, registry, dir } = world);
   await apply(cluster, mcpServer('github', 'GitHub MCP server'));
   await apply(cluster, exportedRoute('github', 'github'));
   await acceptRoute(cluster, 'github');
@@ -43,8 +41,7 @@ afterAll(async () => {
     child.kill('SIGKILL');
     await new Promise((resolve) => child.once('exit', resolve));
   }
-  await Promise.all([cluster?.stop(), registry?.stop()]);
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await world?.stop();
 });
 
 it('becomes ready, publishes, serves metrics, and exits 0 on SIGTERM', async () => {

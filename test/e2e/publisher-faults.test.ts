@@ -3,23 +3,22 @@
 // kube-apiserver restart in the middle of changes. After each, the registry converges to the
 // plan with nothing lost and nothing published twice, with a bounded number of requests.
 
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterCache } from '../../src/kubernetes/cluster-cache.ts';
 import { silentLogger } from '../../src/observability/logger.ts';
 import { startPublisher, type RunningPublisher } from '../../src/publisher/publisher.ts';
 import { createRegistryClient } from '../../src/registry/index.ts';
-import { startControlPlane, type ControlPlane } from '../support/control-plane.ts';
+import type { ControlPlane } from '../support/control-plane.ts';
 import { startFaultProxy, type FaultProxy } from '../support/http-fault-proxy.ts';
-import { acceptRoute, apply, baseObjects, eventually, exportedRoute, kubectlOk, mcpServer } from '../support/publisher-cluster.ts';
-import { startRegistry, type RegistryServer } from '../support/registry-server.ts';
+import { acceptRoute, apply, eventually, exportedRoute, kubectlOk, mcpServer } from '../support/publisher-cluster.ts';
+import type { RegistryServer } from '../support/registry-server.ts';
+import { startPublisherWorld, type PublisherWorld } from '../support/publisher-world.ts';
 
 let cluster: ControlPlane;
 let registry: RegistryServer;
 let proxy: FaultProxy;
-let dir: string;
+let world: PublisherWorld | undefined;
 let cache: ClusterCache;
 let publisher: RunningPublisher;
 
@@ -57,12 +56,10 @@ async function published(names: string[], timeoutMs = 30_000): Promise<void> {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 beforeAll(async () => {
-  [cluster, registry] = await Promise.all([startControlPlane(), startRegistry()]);
+  world = await startPublisherWorld('faults');
+  ({ cluster, registry } = world);
+  const { tokenFile } = world;
   proxy = await startFaultProxy(registry.url);
-  dir = mkdtempSync(join(tmpdir(), 'mcp-registry-export-faults-'));
-  const tokenFile = join(dir, 'token');
-  writeFileSync(tokenFile, registry.mintToken([{ action: 'publish', resource: 'com.toolhive.k8s.*' }], 3600));
-  await apply(cluster, baseObjects());
   cache = new ClusterCache({ kubeconfigPath: cluster.kubeconfigPath });
   cache.start();
   publisher = await startPublisher(
@@ -76,8 +73,7 @@ afterAll(async () => {
   await publisher?.stop();
   await cache?.stop();
   await proxy?.close();
-  await Promise.all([cluster?.stop(), registry?.stop()]);
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await world?.stop();
 });
 
 describe('the publisher under faults', () => {

@@ -13,8 +13,6 @@
 //      grace is over, not before (last: it deletes the HTTPRoute CRD of the shared control
 //      plane). A live watch reports each object's deletion and retires at once: no hold.
 
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -22,10 +20,11 @@ import type { ClusterCacheOptions } from '../../src/kubernetes/cluster-cache.ts'
 import { createLogger } from '../../src/observability/logger.ts';
 import type { PassReport } from '../../src/publisher/reconciler.ts';
 import { startApiServerFaultProxy, type ApiServerFaultProxy } from '../support/apiserver-fault-proxy.ts';
-import { startControlPlane, type ControlPlane } from '../support/control-plane.ts';
+import type { ControlPlane } from '../support/control-plane.ts';
 import { startInProcessPublisher, upstreamReader, type InProcessPublisher } from '../support/publisher-harness.ts';
-import { acceptRoute, apply, baseObjects, eventually, kubectlOk, mcpServer, P } from '../support/publisher-cluster.ts';
-import { startRegistry, type RegistryServer } from '../support/registry-server.ts';
+import { acceptRoute, apply, eventually, kubectlOk, mcpServer, P } from '../support/publisher-cluster.ts';
+import type { RegistryServer } from '../support/registry-server.ts';
+import { startPublisherWorld, type PublisherWorld } from '../support/publisher-world.ts';
 
 const GATEWAY_API = '/apis/gateway.networking.k8s.io';
 const nameOf = (route: string) => `com.toolhive.k8s.mcp-servers/${route}`;
@@ -35,8 +34,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 let cluster: ControlPlane;
 let registry: RegistryServer;
 let proxy: ApiServerFaultProxy;
-let dir: string;
 let tokenFile: string;
+let world: PublisherWorld | undefined;
 let reader: ReturnType<typeof upstreamReader>;
 const running = new Set<InProcessPublisher>();
 /** Each case's publisher log lines (info and up), printed when the case fails. */
@@ -134,12 +133,9 @@ const writesFor = (one: InProcessPublisher, name: string, from = 0) =>
 const holdsIn = (pass: PassReport, name: string) => pass.rules?.holds.filter((h) => h.name === name) ?? [];
 
 beforeAll(async () => {
-  [cluster, registry] = await Promise.all([startControlPlane(), startRegistry()]);
-  dir = mkdtempSync(join(tmpdir(), 'mcp-registry-export-holds-e2e-'));
-  tokenFile = join(dir, 'token');
-  writeFileSync(tokenFile, registry.mintToken([{ action: 'publish', resource: 'com.toolhive.k8s.*' }], 3600));
+  world = await startPublisherWorld('holds-e2e');
+  ({ cluster, registry, tokenFile } = world);
   reader = upstreamReader(registry.url);
-  await apply(cluster, baseObjects());
   proxy = await startApiServerFaultProxy(cluster);
 }, 240_000);
 
@@ -158,8 +154,7 @@ afterEach(async (context) => {
 afterAll(async () => {
   for (const one of running) await one.stop();
   await proxy?.close();
-  await Promise.all([cluster?.stop(), registry?.stop()]);
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await world?.stop();
 });
 
 describe('publisher holds against a real API server and a real registry', () => {

@@ -8,19 +8,17 @@
 // Event naming the lost record) without the publisher looping on new versions. Versions are
 // read back over HTTP straight from the registry, never through the proxy.
 
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/observability/logger.ts';
 import { OWNERSHIP_KEY, PUBLISHER_PROVIDED_KEY } from '../../src/planner/server-entry.ts';
-import { startControlPlane, type ControlPlane } from '../support/control-plane.ts';
+import type { ControlPlane } from '../support/control-plane.ts';
 import { startFaultProxy, type FaultProxy } from '../support/http-fault-proxy.ts';
 import { startInProcessPublisher, statusOf, upstreamReader, type InProcessPublisher } from '../support/publisher-harness.ts';
-import { acceptRoute, apply, baseObjects, eventually, exportedRoute, mcpServer, P } from '../support/publisher-cluster.ts';
-import { startRegistry, type RegistryServer } from '../support/registry-server.ts';
+import { acceptRoute, apply, eventually, exportedRoute, mcpServer, P } from '../support/publisher-cluster.ts';
+import type { RegistryServer } from '../support/registry-server.ts';
 import { startToolHiveStandIn, type ToolHiveStandIn } from '../support/toolhive-registry-stand-in.ts';
+import { startPublisherWorld, type PublisherWorld } from '../support/publisher-world.ts';
 
 const RESYNC_MS = 1_000;
 const PREFIX = 'com.toolhive.k8s.mcp-servers';
@@ -32,7 +30,7 @@ let cluster: ControlPlane;
 let registry: RegistryServer;
 let standIn: ToolHiveStandIn;
 let proxy: FaultProxy;
-let dir: string;
+let world: PublisherWorld | undefined;
 let tokenFile: string;
 
 /** The server.json documents inside a registry answer (a list, a version, a publish answer). */
@@ -65,18 +63,14 @@ async function exportServer(name: string, annotations: Record<string, string> = 
 const postsOf = (from: number) => proxy.seen.log.slice(from).filter((r) => r.method === 'POST' && r.path === '/v0.1/publish').length;
 
 beforeAll(async () => {
-  [cluster, registry, standIn] = await Promise.all([startControlPlane(), startRegistry(), startToolHiveStandIn({ dropFields: ['title'] })]);
+  [world, standIn] = await Promise.all([startPublisherWorld('lossy-e2e'), startToolHiveStandIn({ dropFields: ['title'] })]);
+  ({ cluster, registry, tokenFile } = world);
   proxy = await startFaultProxy(registry.url);
-  dir = mkdtempSync(join(tmpdir(), 'mcp-registry-export-lossy-e2e-'));
-  tokenFile = join(dir, 'token');
-  writeFileSync(tokenFile, registry.mintToken([{ action: 'publish', resource: 'com.toolhive.k8s.*' }], 3600));
-  await apply(cluster, baseObjects());
 }, 240_000);
 
 afterAll(async () => {
   await proxy?.close();
-  await Promise.all([cluster?.stop(), registry?.stop(), standIn?.close()]);
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await Promise.all([world?.stop(), standIn?.close()]);
 });
 
 describe('an upstream registry that drops fields on every answer', () => {

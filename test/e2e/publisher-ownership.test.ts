@@ -14,22 +14,21 @@
 //      it with our owner and installation and retires the old version.
 // Each case has its own owner and namespaces, so the cases do not see each other's names.
 
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAdoptedOwner } from '../../src/diff/identity.ts';
 import { OWNERSHIP_KEY, PUBLISHER_PROVIDED_KEY } from '../../src/planner/server-entry.ts';
 import type { PublisherConfig } from '../../src/publisher/publisher.ts';
-import { startControlPlane, type ControlPlane } from '../support/control-plane.ts';
-import { acceptRoute, apply, baseObjects, eventually, kubectlOk, P } from '../support/publisher-cluster.ts';
+import type { ControlPlane } from '../support/control-plane.ts';
+import { acceptRoute, apply, eventually, kubectlOk, P } from '../support/publisher-cluster.ts';
 import { startInProcessPublisher, statusOf, upstreamReader, type HeldVersion, type InProcessPublisher } from '../support/publisher-harness.ts';
-import { startRegistry, type RegistryServer } from '../support/registry-server.ts';
+import type { RegistryServer } from '../support/registry-server.ts';
+import { startPublisherWorld, type PublisherWorld } from '../support/publisher-world.ts';
 
 let cluster: ControlPlane;
 let registry: RegistryServer;
 let reader: ReturnType<typeof upstreamReader>;
-let dir: string;
+let world: PublisherWorld | undefined;
 let tokenFile: string;
 const running = new Set<InProcessPublisher>();
 
@@ -102,18 +101,14 @@ async function isActive(name: string, version: string): Promise<boolean> {
 }
 
 beforeAll(async () => {
-  [cluster, registry] = await Promise.all([startControlPlane(), startRegistry()]);
+  world = await startPublisherWorld('ownership');
+  ({ cluster, registry, tokenFile } = world);
   reader = upstreamReader(registry.url);
-  dir = mkdtempSync(join(tmpdir(), 'mcp-registry-export-ownership-'));
-  tokenFile = join(dir, 'token');
-  writeFileSync(tokenFile, registry.mintToken([{ action: 'publish', resource: 'com.toolhive.k8s.*' }], 3600));
-  await apply(cluster, baseObjects());
 }, 240_000);
 
 afterAll(async () => {
   await Promise.all([...running].map((one) => one.stop()));
-  await Promise.all([cluster?.stop(), registry?.stop()]);
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await world?.stop();
 });
 
 describe('whose entries these are, and how much a pass may take away', { timeout: 90_000 }, () => {

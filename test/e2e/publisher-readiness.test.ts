@@ -7,16 +7,14 @@
 // name keeping one version throughout; and that on the ToolHive flavor (no status API)
 // nothing is written while it is not ready, with an EndpointNotReady Warning Event instead.
 
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PassReport } from '../../src/publisher/reconciler.ts';
-import { startControlPlane, type ControlPlane } from '../support/control-plane.ts';
+import type { ControlPlane } from '../support/control-plane.ts';
 import { startInProcessPublisher, statusOf, upstreamReader, type InProcessPublisher } from '../support/publisher-harness.ts';
-import { acceptRoute, apply, baseObjects, eventually, exportedRoute, kubectlOk, mcpServer } from '../support/publisher-cluster.ts';
-import { startRegistry, type RegistryServer } from '../support/registry-server.ts';
+import { acceptRoute, apply, eventually, exportedRoute, kubectlOk, mcpServer } from '../support/publisher-cluster.ts';
+import type { RegistryServer } from '../support/registry-server.ts';
 import { startToolHiveStandIn, type ToolHiveStandIn } from '../support/toolhive-registry-stand-in.ts';
+import { startPublisherWorld, type PublisherWorld } from '../support/publisher-world.ts';
 
 const NS = 'mcp-servers';
 const GRACE_MS = 3_000;
@@ -25,7 +23,7 @@ const NAME = 'com.toolhive.k8s.mcp-servers/github';
 let cluster: ControlPlane;
 let registry: RegistryServer;
 let standIn: ToolHiveStandIn;
-let dir: string;
+let world: PublisherWorld | undefined;
 let tokenFile: string;
 
 async function setPhase(name: string, phase: string): Promise<void> {
@@ -40,16 +38,12 @@ async function cacheSees(one: InProcessPublisher, name: string, phase: string): 
 const writtenSince = (one: InProcessPublisher, from: number) => one.passes.slice(from).flatMap((p) => p.outcomes.filter((o) => o.result === 'written'));
 
 beforeAll(async () => {
-  [cluster, registry, standIn] = await Promise.all([startControlPlane(), startRegistry(), startToolHiveStandIn()]);
-  dir = mkdtempSync(join(tmpdir(), 'mcp-registry-export-readiness-e2e-'));
-  tokenFile = join(dir, 'token');
-  writeFileSync(tokenFile, registry.mintToken([{ action: 'publish', resource: 'com.toolhive.k8s.*' }], 3600));
-  await apply(cluster, baseObjects());
+  [world, standIn] = await Promise.all([startPublisherWorld('readiness-e2e'), startToolHiveStandIn()]);
+  ({ cluster, registry, tokenFile } = world);
 }, 240_000);
 
 afterAll(async () => {
-  await Promise.all([cluster?.stop(), registry?.stop(), standIn?.close()]);
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await Promise.all([world?.stop(), standIn?.close()]);
 });
 
 describe('readiness on the upstream registry', () => {

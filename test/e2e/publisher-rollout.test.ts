@@ -20,17 +20,16 @@
 //     new content) writes: exactly one update (v1.3.0) and the retire of v1.2.0.
 // The registry writes of every step are printed as a table.
 
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/observability/logger.ts';
 import type { PassReport } from '../../src/publisher/reconciler.ts';
-import { startControlPlane, type ControlPlane } from '../support/control-plane.ts';
+import type { ControlPlane } from '../support/control-plane.ts';
 import { startInProcessPublisher, upstreamReader, type InProcessPublisher } from '../support/publisher-harness.ts';
-import { acceptRoute, apply, baseObjects, eventually, P } from '../support/publisher-cluster.ts';
-import { startRegistry, type RegistryServer } from '../support/registry-server.ts';
+import { acceptRoute, apply, eventually, P } from '../support/publisher-cluster.ts';
+import type { RegistryServer } from '../support/registry-server.ts';
+import { startPublisherWorld, type PublisherWorld } from '../support/publisher-world.ts';
 
 const NAME = 'com.toolhive.k8s.mcp-servers/github';
 const CANARY = 'com.toolhive.k8s.mcp-servers/github-canary';
@@ -42,8 +41,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 let cluster: ControlPlane;
 let registry: RegistryServer;
-let dir: string;
 let tokenFile: string;
+let world: PublisherWorld | undefined;
 let reader: ReturnType<typeof upstreamReader>;
 let one: InProcessPublisher | undefined;
 /** The publisher's log lines (info and up), printed when the case fails. */
@@ -111,12 +110,9 @@ const writesOf = (from: number) =>
     .map((o) => `${o.write.kind} ${o.write.name === NAME ? '' : `${o.write.name}@`}${o.write.version}`);
 
 beforeAll(async () => {
-  [cluster, registry] = await Promise.all([startControlPlane(), startRegistry()]);
-  dir = mkdtempSync(join(tmpdir(), 'mcp-registry-export-rollout-e2e-'));
-  tokenFile = join(dir, 'token');
-  writeFileSync(tokenFile, registry.mintToken([{ action: 'publish', resource: 'com.toolhive.k8s.*' }], 3600));
+  world = await startPublisherWorld('rollout-e2e');
+  ({ cluster, registry, tokenFile } = world);
   reader = upstreamReader(registry.url);
-  await apply(cluster, baseObjects());
 }, 240_000);
 
 afterEach(async (context) => {
@@ -133,8 +129,7 @@ afterEach(async (context) => {
 
 afterAll(async () => {
   await one?.stop();
-  await Promise.all([cluster?.stop(), registry?.stop()]);
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await world?.stop();
 });
 
 describe('a canary rollout and its promotion against a real API server and a real registry', () => {

@@ -2,8 +2,6 @@
 // (v1.8.9 on embedded PostgreSQL), the real kubectl. The cluster changes the way an
 // operator and a Gateway controller change it; the registry is read back with plain HTTP.
 
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterCache } from '../../src/kubernetes/cluster-cache.ts';
@@ -11,17 +9,18 @@ import { OWNERSHIP_KEY, PUBLISHER_PROVIDED_KEY, SERVER_SCHEMA_URL } from '../../
 import { startPublisher, type RunningPublisher } from '../../src/publisher/publisher.ts';
 import type { PassReport } from '../../src/publisher/reconciler.ts';
 import { createRegistryClient } from '../../src/registry/index.ts';
-import { startControlPlane, type ControlPlane } from '../support/control-plane.ts';
+import type { ControlPlane } from '../support/control-plane.ts';
 import { acceptRoute, apply, baseObjects, eventually, exportedRoute, kubectlOk, mcpServer, P } from '../support/publisher-cluster.ts';
-import { startRegistry, type RegistryServer } from '../support/registry-server.ts';
+import type { RegistryServer } from '../support/registry-server.ts';
+import { startPublisherWorld, type PublisherWorld } from '../support/publisher-world.ts';
 
 const OWNER = 'e2e-cluster';
 const NAME = 'com.toolhive.k8s.mcp-servers/github';
 
 let cluster: ControlPlane;
 let registry: RegistryServer;
-let dir: string;
 let tokenFile: string;
+let world: PublisherWorld | undefined;
 let requests: { operation: string; outcome: string }[] = [];
 let passes: PassReport[] = [];
 
@@ -73,16 +72,12 @@ async function startOne(): Promise<{ publisher: RunningPublisher; cache: Cluster
 const writesOf = (list: PassReport[]) => list.flatMap((pass) => pass.outcomes.filter((o) => o.result === 'written'));
 
 beforeAll(async () => {
-  [cluster, registry] = await Promise.all([startControlPlane(), startRegistry()]);
-  dir = mkdtempSync(join(tmpdir(), 'mcp-registry-export-publisher-e2e-'));
-  tokenFile = join(dir, 'token');
-  writeFileSync(tokenFile, registry.mintToken([{ action: 'publish', resource: 'com.toolhive.k8s.*' }], 3600));
-  await apply(cluster, baseObjects());
+  world = await startPublisherWorld('publisher-e2e');
+  ({ cluster, registry, tokenFile } = world);
 }, 240_000);
 
 afterAll(async () => {
-  await Promise.all([cluster?.stop(), registry?.stop()]);
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await world?.stop();
 });
 
 describe('the publisher against a real API server and a real registry', () => {

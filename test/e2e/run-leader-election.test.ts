@@ -4,17 +4,17 @@
 // SIGTERM within about a retry period; nothing is published twice.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI } from '../cli/run-cli.ts';
-import { startControlPlane, type ControlPlane } from '../support/control-plane.ts';
+import type { ControlPlane } from '../support/control-plane.ts';
 import { freePort } from '../support/free-port.ts';
 import { httpsClient } from '../support/https-client.ts';
-import { acceptRoute, apply, baseObjects, eventually, exportedRoute, kubectlOk, mcpServer } from '../support/publisher-cluster.ts';
-import { startRegistry, type RegistryServer } from '../support/registry-server.ts';
+import { acceptRoute, apply, eventually, exportedRoute, kubectlOk, mcpServer } from '../support/publisher-cluster.ts';
+import type { RegistryServer } from '../support/registry-server.ts';
 import { createThrowawayCA } from '../support/throwaway-pki.ts';
+import { startPublisherWorld, type PublisherWorld } from '../support/publisher-world.ts';
 
 const LEASE = { duration: 4_000, renewDeadline: 3_000, retryPeriod: 500 };
 const NAME = 'com.toolhive.k8s.mcp-servers/github';
@@ -22,6 +22,7 @@ const NAME = 'com.toolhive.k8s.mcp-servers/github';
 let cluster: ControlPlane;
 let registry: RegistryServer;
 let dir: string;
+let world: PublisherWorld | undefined;
 let caPem: string;
 
 interface Replica {
@@ -98,22 +99,19 @@ async function versions(): Promise<Held[]> {
 const publishLines = (replica: Replica) => replica.log.split('\n').filter((line) => line.includes('"kind":"publish"') || line.includes('"kind":"update"')).length;
 
 beforeAll(async () => {
-  [cluster, registry] = await Promise.all([startControlPlane(), startRegistry()]);
-  dir = mkdtempSync(join(tmpdir(), 'mcp-registry-export-run-leader-'));
+  world = await startPublisherWorld('run-leader');
+  ({ cluster, registry, dir } = world);
   const ca = createThrowawayCA();
   const serving = ca.issue();
   caPem = ca.certPem;
   writeFileSync(join(dir, 'tls.crt'), serving.certPem);
   writeFileSync(join(dir, 'tls.key'), serving.keyPem);
-  writeFileSync(join(dir, 'token'), registry.mintToken([{ action: 'publish', resource: 'com.toolhive.k8s.*' }], 3600));
-  await apply(cluster, baseObjects());
 }, 240_000);
 
 afterAll(async () => {
   for (const replica of replicas) if (replica.alive) replica.child.kill('SIGKILL');
   await Promise.all(replicas.map((r) => r.exited));
-  await Promise.all([cluster?.stop(), registry?.stop()]);
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await world?.stop();
 });
 
 describe('run with leader election', () => {

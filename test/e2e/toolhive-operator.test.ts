@@ -11,8 +11,6 @@
 // one, so a Ready written while it runs is taken back: the test stops it once it has
 // created everything and then writes the phase a running operator with ready Pods would.
 
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ManifestObject } from '../../src/cli/manifests.ts';
@@ -20,11 +18,12 @@ import { validateObjects } from '../../src/cli/validate-command.ts';
 import type { KubeObject } from '../../src/kubernetes/objects.ts';
 import { plan } from '../../src/planner/plan.ts';
 import type { ServerEntry } from '../../src/planner/server-entry.ts';
-import { startControlPlane, type ControlPlane } from '../support/control-plane.ts';
+import type { ControlPlane } from '../support/control-plane.ts';
 import { startInProcessPublisher, upstreamReader, type InProcessPublisher } from '../support/publisher-harness.ts';
 import { acceptRoute, apply, baseObjects, eventually, kubectlOk, P } from '../support/publisher-cluster.ts';
-import { startRegistry, type RegistryServer } from '../support/registry-server.ts';
+import type { RegistryServer } from '../support/registry-server.ts';
 import { startToolHiveOperator, toolhiveOperatorCrdDir, toolhiveVersion, type ToolHiveOperator } from '../support/toolhive-operator.ts';
+import { startPublisherWorld, type PublisherWorld } from '../support/publisher-world.ts';
 
 const NS = 'mcp-servers';
 const OWNER = 'e2e-operator';
@@ -140,8 +139,8 @@ let cluster: ControlPlane;
 let registry: RegistryServer;
 let operator: ToolHiveOperator | undefined;
 let publisher: InProcessPublisher | undefined;
-let dir: string;
 let tokenFile: string;
+let world: PublisherWorld | undefined;
 
 /** Everything the planner and the contract look at, as the API server returns it. */
 async function clusterObjects(): Promise<KubeObject[]> {
@@ -176,10 +175,8 @@ async function setPhase(resource: string, name: string, phase: string): Promise<
 
 beforeAll(async () => {
   const crdDir = await toolhiveOperatorCrdDir();
-  [cluster, registry] = await Promise.all([startControlPlane({ toolhiveCrdDir: crdDir }), startRegistry()]);
-  dir = mkdtempSync(join(tmpdir(), 'mcp-registry-export-operator-e2e-'));
-  tokenFile = join(dir, 'token');
-  writeFileSync(tokenFile, registry.mintToken([{ action: 'publish', resource: 'com.toolhive.k8s.*' }], 3600));
+  world = await startPublisherWorld('operator-e2e', { controlPlane: { toolhiveCrdDir: crdDir }, baseObjects: false });
+  ({ cluster, registry, tokenFile } = world);
   operator = await startToolHiveOperator(cluster);
   await apply(cluster, baseObjects());
   await apply(cluster, toolhiveObjects);
@@ -190,8 +187,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await publisher?.stop();
   await operator?.stop();
-  await Promise.all([cluster?.stop(), registry?.stop()]);
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await world?.stop();
 });
 
 describe(`ToolHive's operator ${toolhiveVersion()} and the entries clients get`, () => {
