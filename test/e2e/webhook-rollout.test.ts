@@ -79,15 +79,20 @@ function direct(pod: Pick<Pod, 'port'>, method: 'GET' | 'POST', path: string, bo
   });
 }
 
+/** How long each process took from its start to a ready /readyz (printed with the results). */
+const readyAfterMs: string[] = [];
+
 /** The kubelet's readiness probe and the endpoints controller: in the Service once /readyz answers 200. */
 async function becomeReady(pod: Pod): Promise<void> {
-  const deadline = Date.now() + 30_000;
+  const started = Date.now();
+  const deadline = started + 30_000;
   for (;;) {
     const ready = await direct(pod, 'GET', '/readyz').then((answer) => answer.status === 200, () => false);
     if (ready) break;
     if (Date.now() > deadline) throw new Error(`${pod.name} never became ready:\n${pod.log()}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+  readyAfterMs.push(`${pod.name} ${Date.now() - started} ms`);
   service.addEndpoint(pod.port);
 }
 
@@ -206,7 +211,7 @@ describe('rolling restart of the webhook behind one Service address', () => {
     console.log(
       `rolling restart with --shutdown-delay ${SHUTDOWN_DELAY}: API server ${counts.allowed} allowed, ${counts.deniedAsExpected} denied as expected, ${counts.failed} failed; ` +
         `fresh connections ${reviews.answered} answered, ${reviews.failures.length} failed; new connections sent to a stopping pod: ${terminations.map((t) => t.connectionsAfterSignal).join(', ')}; ` +
-        `SIGTERM to exit: ${terminations.map((t) => `${t.msFromSignalToExit} ms`).join(', ')}`,
+        `SIGTERM to exit: ${terminations.map((t) => `${t.msFromSignalToExit} ms`).join(', ')}; ready after: ${readyAfterMs.join(', ')}`,
     );
 
     expect(counts.failures).toEqual([]);
