@@ -8,6 +8,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { TLSSocket } from 'node:tls';
 import express, { type ErrorRequestHandler, type Express, type Request, type Response } from 'express';
 import type { ContractContext } from '../contract/types.ts';
 import { isAnnotatedMCPKind } from '../kubernetes/kinds.ts';
@@ -104,9 +106,10 @@ export interface AdmissionServer {
    * Drain, then stop: /readyz fails at once and every answer closes its connection, while
    * reviews are still accepted and answered for `delayMs` (the time the Service's endpoints
    * take to drop this pod); then stop accepting, finish in-flight requests and close idle
-   * keep-alive sockets. Idempotent: a second call returns the first one's promise.
+   * keep-alive sockets. `hurry` ends the delay early. Idempotent: a second call returns the
+   * first one's promise.
    */
-  shutdown(delayMs?: number): Promise<void>;
+  shutdown(delayMs?: number, hurry?: AbortSignal): Promise<void>;
 }
 
 /** Metric label for the reviewed kind; bounded, because anyone who reaches the port picks the value. */
@@ -264,6 +267,9 @@ export async function createAdmissionServer(config: AdmissionServerConfig): Prom
       connectionsCheckingInterval: config.connectionsCheckingIntervalMs ?? DEFAULT_HTTP_LIMITS.connectionsCheckingIntervalMs,
     },
     (req, res) => {
+      unused.delete(req.socket as TLSSocket);
+      // While draining, every answer (probes and metrics too) closes its connection.
+      if (draining) res.setHeader('Connection', 'close');
       // The admission calls bypass express: its per-request setup (prototype swaps, router)
       // cost about a fifth of a call's CPU in bench/webhook.bench.ts. The API server appends
       // `?timeout=10s` to the path.
@@ -308,6 +314,18 @@ export async function createAdmissionServer(config: AdmissionServerConfig): Prom
     socket.destroy();
   });
   server.on('tlsClientError', (error) => logger.debug({ err: error }, 'TLS handshake failed'));
+  // Connections that have not carried a request yet (Go's transport dials ahead and keeps
+  // the spare): Node's closeIdleConnections() never counts them as idle, so without this
+  // a shutdown waits for its deadline on them.
+  const unused = new Set<TLSSocket>();
+  server.on('secureConnection', (socket: TLSSocket) => {
+    unused.add(socket);
+    socket.once('close', () => unused.delete(socket));
+  });
+  const closeIdle = (): void => {
+    server.closeIdleConnections();
+    for (const socket of unused) socket.destroy();
+  };
 
   let certificateWatch: KeyPairWatch | undefined;
   const startCertificateWatch = (): KeyPairWatch =>
@@ -331,10 +349,11 @@ export async function createAdmissionServer(config: AdmissionServerConfig): Prom
       logger.info('admission webhook shutting down: finishing in-flight requests');
       const timeoutMs = config.shutdownTimeoutMs ?? DEFAULTS.shutdownTimeoutMs;
       // Busy keep-alive connections become idle once their answer is sent; sweep them.
-      const sweep = setInterval(() => server.closeIdleConnections(), 25);
+      const sweep = setInterval(closeIdle, 25);
       const deadline = setTimeout(() => {
         logger.warn({ timeoutMs }, 'shutdown deadline reached; closing busy connections');
         server.closeAllConnections();
+        closeIdle();
       }, timeoutMs);
       server.close(() => {
         clearInterval(sweep);
@@ -342,7 +361,7 @@ export async function createAdmissionServer(config: AdmissionServerConfig): Prom
         logger.info('admission webhook stopped');
         resolve();
       });
-      server.closeIdleConnections();
+      closeIdle();
     });
   }
 
@@ -368,14 +387,14 @@ export async function createAdmissionServer(config: AdmissionServerConfig): Prom
       certificateWatch ??= startCertificateWatch();
       await certificateWatch.check();
     },
-    shutdown(delayMs = 0) {
+    shutdown(delayMs = 0, hurry) {
       shutdownDone ??= (async () => {
         draining = true;
-        if (delayMs > 0) {
+        if (delayMs > 0 && !hurry?.aborted) {
           // Still listening: until the endpoint change reaches every client, new connections
           // keep arriving here and must be answered, not refused.
           logger.info({ delayMs }, 'admission webhook draining: /readyz fails; reviews are still answered until the delay ends');
-          await new Promise((resolve) => setTimeout(resolve, delayMs));
+          await delay(delayMs, undefined, { signal: hurry }).catch(() => logger.info('drain cut short'));
         }
         await closeServer();
       })();

@@ -54,7 +54,8 @@ export function registerRunCommand(program: Command): void {
     const configs = publisherConfigFrom(flags);
     const logger = createLogger({ level: flags.logLevel, name: 'run' });
     logInsecureRegistry(configs.registry, logger);
-    const terminated = untilTerminated(logger);
+    const hurry = new AbortController();
+    const terminated = untilTerminated(logger, hurry);
     const cache = new ClusterCache({ kubeconfigPath: flags.kubeconfig, absentGraceMs: flags.holdGrace, logger: logger.child({ component: 'cluster-cache' }) });
     cache.start();
     // One /metrics for both halves: the webhook serves the registry the publisher adds to.
@@ -129,7 +130,7 @@ export function registerRunCommand(program: Command): void {
     // Admission drains (reviews answered while the endpoints catch up, then the ones in
     // flight) while the running pass's writes finish and the Lease is released: a standby
     // takes over publishing without waiting for the drain.
-    await Promise.all([webhook.admission.shutdown(drainFor(ended, flags.shutdownDelay)), elector.stop()]);
+    await Promise.all([webhook.admission.shutdown(drainFor(ended, flags.shutdownDelay), hurry.signal), elector.stop()]);
     await cache.stop();
     if (failure) throw new UsageError(`the publisher could not start: ${failure.message}`);
     logger.info('stopped');

@@ -98,18 +98,18 @@ export function shutdownDelayOption(): Option {
 }
 
 /**
- * How long to drain when the process ends: the kubelet's SIGTERM drains for the delay (the
- * endpoints are still catching up); a terminal's SIGINT means a person waiting, and a failed
- * start of the leader's work has nothing to drain for.
+ * How long to drain when the process ends: a terminal's SIGINT means a person waiting; the
+ * kubelet's SIGTERM, and a failed start of the leader's work (the process exits while its
+ * endpoint is still in the Service), drain for the delay while the endpoints catch up.
  */
 export function drainFor(ended: NodeJS.Signals | Error, shutdownDelayMs: number): number {
-  return ended === 'SIGTERM' ? shutdownDelayMs : 0;
+  return ended === 'SIGINT' ? 0 : shutdownDelayMs;
 }
 
 export interface RunningWebhook {
   admission: AdmissionServer;
-  /** Drains for `delayMs` (see AdmissionServer.shutdown), stops serving, then the caches. */
-  stop(delayMs?: number): Promise<void>;
+  /** Drains for `delayMs` (see AdmissionServer.shutdown; `hurry` cuts it short), stops serving, then the caches. */
+  stop(delayMs?: number, hurry?: AbortSignal): Promise<void>;
 }
 
 /** Start serving; the caller decides when to stop. */
@@ -163,19 +163,33 @@ export async function startWebhook(config: WebhookConfig, logger: Logger, depend
   }
   return {
     admission,
-    async stop(delayMs) {
-      await admission.shutdown(delayMs);
+    async stop(delayMs, hurry) {
+      await admission.shutdown(delayMs, hurry);
       await cache?.stop();
     },
   };
 }
 
-/** Resolves on the first SIGTERM (kubelet) or SIGINT (a terminal). */
-export function untilTerminated(logger: Logger): Promise<NodeJS.Signals> {
+/**
+ * Resolves on the first SIGTERM (kubelet) or SIGINT (a terminal). Without `hurry`, a second
+ * signal gets Node's default (the process dies at once). With it, the handlers stay: a later
+ * signal aborts `hurry`, which cuts a drain short while the reviews in flight still finish
+ * (a second SIGTERM during a drain must not drop them, nor leave the Lease held).
+ */
+export function untilTerminated(logger: Logger, hurry?: AbortController): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
+    let first = true;
     const onSignal = (signal: NodeJS.Signals) => {
-      process.off('SIGTERM', onSignal);
-      process.off('SIGINT', onSignal);
+      if (!first) {
+        logger.info({ signal }, 'termination requested again; no more waiting for the endpoints');
+        hurry?.abort();
+        return;
+      }
+      first = false;
+      if (!hurry) {
+        process.off('SIGTERM', onSignal);
+        process.off('SIGINT', onSignal);
+      }
       logger.info({ signal }, 'termination requested');
       resolve(signal);
     };
@@ -240,7 +254,8 @@ export function registerWebhookCommand(program: Command, dependencies: WebhookDe
       certificateWaitMs: flags.certificateWait,
     };
     const logger = createLogger({ level: config.logLevel, name: 'webhook' });
-    const terminated = untilTerminated(logger);
+    const hurry = new AbortController();
+    const terminated = untilTerminated(logger, hurry);
     // Only the certificate controller needs a leader here; in external mode nobody leads.
     const failed = deferred<Error>();
     // Loaded on first use (the elector and the controller share it), not in external mode.
@@ -255,7 +270,7 @@ export function registerWebhookCommand(program: Command, dependencies: WebhookDe
     });
     const ended = await Promise.race([terminated, failed.promise]);
     const failure = ended instanceof Error ? ended : undefined;
-    await Promise.all([webhook.stop(drainFor(ended, flags.shutdownDelay)), elector?.stop()]);
+    await Promise.all([webhook.stop(drainFor(ended, flags.shutdownDelay), hurry.signal), elector?.stop()]);
     if (failure) throw new UsageError(`the leader's work could not start: ${failure.message}`);
     process.exitCode = 0;
   });

@@ -528,12 +528,43 @@ describe('graceful shutdown', () => {
     expect((await harness.client.freshGet('/healthz')).status).toBe(200);
 
     await shutdown;
-    expect(stoppedAt - began).toBeGreaterThanOrEqual(1_500);
+    // A timer may fire a millisecond before Date.now() says its time is up.
+    expect(stoppedAt - began).toBeGreaterThanOrEqual(1_490);
     expect(harness.admission.server.listening).toBe(false);
     await expect(harness.client.freshGet('/healthz')).rejects.toThrow(/ECONNREFUSED/);
     expect(harness.logs().map((line) => line.msg)).toEqual(
       expect.arrayContaining(['admission webhook draining: /readyz fails; reviews are still answered until the delay ends', 'admission webhook stopped']),
     );
+    harness.client.close();
+  });
+
+  it('does not wait for connections that never carried a request (a client that dials ahead)', async () => {
+    const harness = await startHarness();
+    const port = (harness.admission.server.address() as { port: number }).port;
+    // What Go's http.Transport keeps after dialing for a request another connection served.
+    const spare = tlsConnect({ host: '127.0.0.1', port, ca: ca.certPem, servername: 'localhost' });
+    await new Promise((resolve, reject) => spare.once('secureConnect', resolve).once('error', reject));
+    const closed = new Promise((resolve) => spare.once('close', resolve));
+    spare.on('error', () => {});
+    const began = Date.now();
+    await harness.admission.shutdown();
+    await closed;
+    expect(Date.now() - began).toBeLessThan(2_000);
+    expect(harness.logs().map((line) => line.msg)).not.toContain('shutdown deadline reached; closing busy connections');
+    harness.client.close();
+  });
+
+  it('ends the drain early when hurried (a second signal), still answering what is in flight', async () => {
+    const harness = await startHarness();
+    const hurry = new AbortController();
+    const began = Date.now();
+    const shutdown = harness.admission.shutdown(60_000, hurry.signal);
+    expect((await harness.client.freshGet('/readyz')).status).toBe(503);
+    hurry.abort();
+    await shutdown;
+    expect(Date.now() - began).toBeLessThan(5_000);
+    expect(harness.admission.server.listening).toBe(false);
+    expect(harness.logs().map((line) => line.msg)).toContain('drain cut short');
     harness.client.close();
   });
 });

@@ -125,6 +125,17 @@ describe('webhook command', () => {
     expect(Date.now() - signalledAt).toBeGreaterThanOrEqual(2_000);
     drained.client.close();
 
+    // A second SIGTERM during the drain cuts it short; the process still exits 0 (not killed by the signal).
+    const twice = await start({ MCP_REGISTRY_EXPORT_SHUTDOWN_DELAY: '1m' });
+    const twiceAt = Date.now();
+    twice.cli.child.kill('SIGTERM');
+    await waitForLine(twice.cli.stdout, 'admission webhook draining');
+    twice.cli.child.kill('SIGTERM');
+    expect(await twice.cli.exit).toBe(0);
+    expect(Date.now() - twiceAt).toBeLessThan(30_000);
+    expect(twice.cli.stdout()).toContain('termination requested again; no more waiting for the endpoints');
+    twice.client.close();
+
     const interrupted = await start({ MCP_REGISTRY_EXPORT_SHUTDOWN_DELAY: '1m' });
     const interruptedAt = Date.now();
     interrupted.cli.child.kill('SIGINT');
