@@ -1,7 +1,8 @@
 // `run --leader-election on` as the chart runs it, several replicas against a real API
 // server and the real registry: every replica becomes ready and serves admission, only the
 // Lease holder publishes; SIGKILL of the leader hands over within the lease duration,
-// SIGTERM within about a retry period; nothing is published twice.
+// SIGTERM within about a retry period while the old replica still drains admission; nothing
+// is published twice.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -17,6 +18,8 @@ import { createThrowawayCA } from '../support/throwaway-pki.ts';
 import { startPublisherWorld, type PublisherWorld } from '../support/publisher-world.ts';
 
 const LEASE = { duration: 4_000, renewDeadline: 3_000, retryPeriod: 500 };
+/** --shutdown-delay of every replica, as the chart sets one: admission drains after SIGTERM. */
+const SHUTDOWN_DELAY_MS = 5_000;
 const NAME = 'com.toolhive.k8s.mcp-servers/github';
 
 let cluster: ControlPlane;
@@ -45,7 +48,7 @@ async function startReplica(name: string): Promise<Replica> {
     '--registry-url', registry.url, '--registry-auth', 'token', '--registry-token-file', join(dir, 'token'), '--owner', 'leader-e2e',
     '--leader-election', 'on', '--install-namespace', 'default', '--lease-name', 'publisher',
     '--lease-duration', `${LEASE.duration}ms`, '--renew-deadline', `${LEASE.renewDeadline}ms`, '--retry-period', `${LEASE.retryPeriod}ms`,
-  ], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, POD_NAME: name } });
+  ], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, POD_NAME: name, MCP_REGISTRY_EXPORT_SHUTDOWN_DELAY: `${SHUTDOWN_DELAY_MS}ms` } });
   const replica: Replica = {
     name,
     child,
@@ -153,19 +156,31 @@ describe('run with leader election', () => {
     expect(all.map((v) => v.server.version).sort()).toEqual(['v1.2.0', 'v1.2.1-0.1']);
   }, 60_000);
 
-  it('SIGTERM of the leader: it releases the Lease, exits 0, and a follower leads within a couple of retry periods', async () => {
+  it('SIGTERM of the leader: it releases the Lease at once, a follower leads within a couple of retry periods while the old one still drains admission, then it exits 0', async () => {
     const spare = await startReplica('replica-c');
     await ready(spare);
     const old = await leader();
     const stoppedAt = Date.now();
     old.child.kill('SIGTERM');
-    expect(await old.exited).toBe(0);
-    expect(old.log).toContain('released the Lease');
     const next = await leader();
     const tookOver = Date.now() - stoppedAt;
     console.log(`takeover after SIGTERM: ${tookOver} ms`);
     expect(next).toBe(spare);
     expect(tookOver).toBeLessThan(LEASE.duration);
+    // Publishing moved on; admission on the old replica has not stopped yet: it answers, unready.
+    expect(old.alive).toBe(true);
+    const client = httpsClient(old.port, caPem);
+    try {
+      const readyz = await client.freshGet('/readyz');
+      expect(readyz.status).toBe(503);
+      expect(readyz.text).toBe('shutting down\n');
+    } finally {
+      client.close();
+    }
+    expect(await old.exited).toBe(0);
+    expect(Date.now() - stoppedAt).toBeGreaterThanOrEqual(SHUTDOWN_DELAY_MS);
+    expect(old.log).toContain('released the Lease');
+    expect(old.log).toContain('admission webhook draining');
     // The new leader's first pass finds the registry in sync: it writes nothing.
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     expect(publishLines(spare)).toBe(0);
