@@ -186,7 +186,7 @@ function allowAfterInternalError(request: AdmissionRequest, error: unknown): Adm
 }
 
 /** An UPDATE that changes nothing the referential checks read (their denials become warnings). */
-export function referentiallyUnchanged(request: AdmissionRequest): boolean {
+function referentiallyUnchanged(request: AdmissionRequest): boolean {
   return request.operation === 'UPDATE' && isPlainObject(request.object) && isPlainObject(request.oldObject) && referentialInputsUnchanged(request.oldObject, request.object);
 }
 
@@ -277,12 +277,9 @@ export function admitForValidation(request: AdmissionRequest, context: ContractC
 
 function judgeForValidation(request: AdmissionRequest, context: ContractContext): AdmissionOutcome {
   const object = objectUnderReview(request);
-  let judgement = judgeObject(object, context);
-  // Denied on UPDATE: if nothing the referential checks read changed, their denials become
-  // warnings (judged again with `warn`; only on this rare path). Value rules still deny.
-  if (judgement.errors.length > 0 && context.options.referentialChecks === 'deny' && referentiallyUnchanged(request)) {
-    judgement = judgeObject(object, { ...context, options: { ...context.options, referentialChecks: 'warn' } });
-  }
+  // On UPDATE, if nothing the referential checks read changed, their denials become
+  // warnings (decided at the first such denial). Value rules still deny.
+  const judgement = judgeObject(object, request.operation === 'UPDATE' ? { ...context, demoteReferentialDenials: () => referentiallyUnchanged(request) } : context);
   if (!judgement.applies) return allowUnjudged(request, 'the object is out of scope or not registry-annotated');
   // The prefix only shortens warnings; most answers carry none.
   const objectPrefix = judgement.warnings.length > 0 ? `${describeObject(object, context.options.defaultNamespace)}: ` : '';

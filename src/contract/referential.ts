@@ -8,7 +8,7 @@ import { describeParentRef, isGatewayParent, isListenerSetParent, resolveParentR
 import { GATEWAY_API_GROUP, isHTTPRoute, isMCPServerEntry } from '../kubernetes/kinds.ts';
 import { namespaceOf, type Gateway, type HTTPRoute, type KubeObject, type MCPServerEntry, type ReferenceGrant } from '../kubernetes/objects.ts';
 import { mcpServerBypassedBy, resolveRouteBackends, serviceRefsOf, type ServiceRef } from '../toolhive/backends.ts';
-import { serverEntryRemote } from '../toolhive/server-entries.ts';
+import { serverEntryRemote } from './server-entry-remote.ts';
 import { fullKey, isContractKey } from './keys.ts';
 import { objectFinding } from './messages.ts';
 import { buildExportIndex, registryNamesClaimedBy } from './name-claims.ts';
@@ -24,9 +24,13 @@ export function referentialFindings(object: KubeObject, annotations: Record<stri
   const findings: Findings = { errors: [], warnings: [] };
   let exportIndex = context.exports;
   const exports = (): ExportIndex => (exportIndex ??= buildExportIndex(context.lookups, context.options));
-  // Checks 1, 2 and 4 deny; `--referential-checks=warn` turns those denials into warnings.
-  const deny = (finding: Finding) =>
-    (context.options.referentialChecks === 'deny' ? findings.errors : findings.warnings).push(finding);
+  // Checks 1, 2 and 4 deny; `--referential-checks=warn`, or an update that left their
+  // inputs alone (context.demoteReferentialDenials), turns those denials into warnings.
+  let demoted: boolean | undefined;
+  const deny = (finding: Finding) => {
+    demoted ??= context.options.referentialChecks === 'warn' || (context.demoteReferentialDenials?.() ?? false);
+    (demoted ? findings.warnings : findings.errors).push(finding);
+  };
   const warn = (finding: Finding) => findings.warnings.push(finding);
   if (isHTTPRoute(object)) {
     checkParentAttachment(object, context, deny, warn);

@@ -59,4 +59,10 @@ export interface ContractContext {
   /** Built from `lookups` on demand when absent; the webhook keeps one per cache generation. */
   exports?: ExportIndex;
   options: ContractOptions;
+  /**
+   * With `referentialChecks: 'deny'`: whether this object's denials from the checks against
+   * other objects become warnings anyway (an UPDATE that changed nothing they read). Asked
+   * at the first such denial only, so the comparison costs nothing on the usual path.
+   */
+  demoteReferentialDenials?: () => boolean;
 }

@@ -231,15 +231,6 @@ export class ClusterCache implements ClusterLookups {
   }
 
   /**
-   * Every watched kind whose cached objects cannot be trusted right now, with a one-line
-   * reason: discovery has not answered for it yet or failed for it in its latest round,
-   * its initial list has not completed, its watch failed and nothing has been re-listed
-   * since, or discovery stopped listing it and it is held within the absence grace (e.g.
-   * "API group gateway.networking.k8s.io/v1 not listed by discovery since <ISO time>").
-   * Healthy kinds and kinds that are not served (nothing held) are left out. The publisher
-   * holds, rather than retires, what was built from these kinds.
-   */
-  /**
    * Kinds no discovery round has listed since start(), while start() is less than the
    * absence grace ago: a 404 at start can be an API server still starting, so entries
    * recorded from these kinds are held rather than retired (the publisher's business);
@@ -254,6 +245,15 @@ export class ClusterCache implements ClusterLookups {
     return unserved;
   }
 
+  /**
+   * Every watched kind whose cached objects cannot be trusted right now, with a one-line
+   * reason: discovery has not answered for it yet or failed for it in its latest round,
+   * its initial list has not completed, its watch failed and nothing has been re-listed
+   * since, or discovery stopped listing it and it is held within the absence grace (e.g.
+   * "API group gateway.networking.k8s.io/v1 not listed by discovery since <ISO time>").
+   * Healthy kinds and kinds that are not served (nothing held) are left out. The publisher
+   * holds, rather than retires, what was built from these kinds.
+   */
   uncertainKinds(now = Date.now()): Map<string, string> {
     const uncertain = new Map<string, string>();
     for (const informer of this.informers) {

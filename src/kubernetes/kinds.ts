@@ -39,10 +39,6 @@ export function isMCPKind(kind: string | undefined): kind is MCPKind {
   return (MCP_KINDS as readonly string[]).includes(kind ?? '');
 }
 
-export function isMCPResource(object: { apiVersion?: string; kind?: string }): boolean {
-  return isMCPKind(object.kind) && apiGroupOf(object.apiVersion) === TOOLHIVE_GROUP;
-}
-
 export function isAnnotatedMCPKind(kind: string | undefined): kind is AnnotatedMCPKind {
   return (ANNOTATED_MCP_KINDS as readonly string[]).includes(kind ?? '');
 }

@@ -7,7 +7,7 @@
 import { expandRegistryName } from '../contract/registry-name.ts';
 import { ANNOTATED_MCP_KINDS, isAnnotatedMCPObject, MCP_SERVER_ENTRY_KIND, type AnnotatedMCPKind } from '../kubernetes/kinds.ts';
 import type { KubeObject, MCPResource, MCPServerEntry } from '../kubernetes/objects.ts';
-import { serverEntryRemote } from '../toolhive/server-entries.ts';
+import { serverEntryRemote } from '../contract/server-entry-remote.ts';
 import { compareRefs, type Contribution, type Contributor } from './contributions.ts';
 import { mcpTransport } from './mcp-endpoints.ts';
 import { isBeingDeleted, malformedReason, passesContract, type PlanContext } from './plan-context.ts';

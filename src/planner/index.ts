@@ -3,10 +3,9 @@
 export { plan, type PlanRun } from './plan.ts';
 export { DEFAULT_PLAN_OPTIONS, isRegistryFlavor, REGISTRY_FLAVORS, resolvePlanOptions, type PlanOptions, type RegistryFlavor } from './options.ts';
 export type { ObjectRef, PendingName, PlanResult, PlanWarning, SkippedObject } from './result.ts';
-export { hasReadiness, NO_PHASE_WARNING, phaseOf, READY_PHASES, readinessOf, type Readiness } from './readiness.ts';
 export { PlanCache } from './plan-cache.ts';
 export { entryProblems, officialSchemaProblems } from './entry-schema.ts';
-export { installationOf, isOwnedBy, ownerOf, recordOf, sourcesOf, type OwnershipRecord, type OwnedSource } from './ownership.ts';
+export { isOwnedBy, type OwnershipRecord, type OwnedSource } from './ownership.ts';
 export {
   OWNERSHIP_KEY,
   PUBLISHER_PROVIDED_KEY,

@@ -6,13 +6,13 @@ import { expandRegistryName } from '../contract/registry-name.ts';
 import { ruleForwards } from '../gateway-api/forwarding.ts';
 import { isHTTPRoute } from '../kubernetes/kinds.ts';
 import type { HTTPRoute } from '../kubernetes/objects.ts';
-import { resolveRouteBackends, type MCPResourceRef, type RouteBackend, type RuleSplit } from '../toolhive/backends.ts';
+import { resolveRouteBackends, type RouteBackend, type RuleSplit } from '../toolhive/backends.ts';
 import { compareRefs, refKey, type Contribution, type Contributor } from './contributions.ts';
 import { ruleLabel } from './paths.ts';
 import { isBeingDeleted, malformedReason, passesContract, type PlanContext } from './plan-context.ts';
 import type { RouteWalk } from './plan-cache.ts';
 import { answersHold, RecordedLookups } from './recorded-lookups.ts';
-import { objectRef, PlanReport, withoutObjectPrefix, type ObjectRef } from './result.ts';
+import { describeRef, objectRef, PlanReport, withoutObjectPrefix, type ObjectRef } from './result.ts';
 import { remotesToBackend, routeOnlyRemotes, routeOrigins } from './route-remotes.ts';
 
 export interface RouteExports {
@@ -61,8 +61,6 @@ function backendContribution(context: PlanContext, route: Contributor, backend: 
   };
 }
 
-const describeResource = ({ kind, namespace, name }: MCPResourceRef) => `${kind} ${namespace}/${name}`;
-
 /** `a`, `a and b`, `a, b and c`. */
 function listed(items: string[]): string {
   return items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
@@ -74,9 +72,9 @@ function listed(items: string[]): string {
  * the resources, never the weights, and comes at every weight (100/0 included): a rollout
  * moves the weights step by step, and the line stays the same through it.
  */
-export function splitWarning(split: RuleSplit): string {
-  const winner = describeResource(split.winner);
-  const others = split.others.map(describeResource);
+function splitWarning(split: RuleSplit): string {
+  const winner = describeRef(split.winner);
+  const others = split.others.map(describeRef);
   return `${ruleLabel(split.rule, split.ruleIndex)} has backendRefs to ${listed([winner, ...others])}: one rule is one endpoint, published for ${winner} (the first of them, whatever the weights); ${listed(others)} ${others.length === 1 ? 'gets' : 'get'} no remote through this rule`;
 }
 

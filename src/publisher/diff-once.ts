@@ -33,12 +33,12 @@ export async function diffOnce(input: ClusterLookups | Iterable<KubeObject>, opt
   const view = await RegistryView.load(client, scope);
   const settings = { ...PUBLISHING_DEFAULTS, ...extra.rules };
   const diff = diffEntries(planned.entries, view.entries(), identityFor(options, settings));
-  // Every hold starts now (`since` empty), so none has passed its grace.
+  // Every hold starts now (`since` empty): none has passed a grace above 0, as in the publisher's first pass.
   const rules = decideWrites({
     diff,
     planned,
     lookups,
-    settings: { ...settings, holdGraceMs: Math.max(1, settings.holdGraceMs) },
+    settings,
     statusChanges: client.statusChanges,
     now: Date.now(),
     since: new Map(),

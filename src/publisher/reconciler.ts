@@ -446,7 +446,8 @@ export class Reconciler {
 
   private reportAltered(diff: DiffResult, report: PassReport): void {
     for (const name of diff.altered) {
-      const version = this.view?.entries().get(name)?.find((v) => v.isLatest)?.server.version ?? '';
+      // The diff's current version: the ToolHive registry marks no version latest.
+      const version = diff.owned.find((o) => o.name === name)?.current?.server.version ?? '';
       if (this.alteredLogged.get(name) === version) continue;
       this.alteredLogged.set(name, version);
       report.altered.push(name);

@@ -14,15 +14,19 @@ export interface CliResult {
 
 export interface CliOptions {
   env?: Record<string, string>;
+  /** `env` alone, none of this process's variables (no stray MCP_REGISTRY_EXPORT_*). */
+  onlyEnv?: boolean;
+  /** Another entry point, e.g. the built dist/cli/main.js. */
+  program?: string;
   /** Run as uid/gid 65534 (needs root), e.g. to meet an unreadable file. */
   asNobody?: boolean;
 }
 
 export function runCli(args: readonly string[], stdin?: string | Buffer, options: CliOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
+    const child = spawn(process.execPath, [options.program ?? CLI, ...args], {
       stdio: ['pipe', 'pipe', 'pipe'],
-      ...(options.env ? { env: { ...process.env, ...options.env } } : {}),
+      ...(options.env ? { env: options.onlyEnv ? options.env : { ...process.env, ...options.env } } : {}),
       ...(options.asNobody ? { uid: 65534, gid: 65534 } : {}),
     });
     let stdout = '';

@@ -8,7 +8,6 @@
 // from NS; and exits 0 when done, 2 on errors (an unreachable registry, a usage error).
 // The registry is seeded with the registry client, as a publisher would have written it.
 
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +18,7 @@ import { createRegistryClient } from '../../src/registry/index.ts';
 import { repoRoot } from '../support/control-plane.ts';
 import { upstreamReader } from '../support/publisher-harness.ts';
 import { startRegistry, type RegistryServer } from '../support/registry-server.ts';
+import { runCli } from '../cli/run-cli.ts';
 
 const BUILT_CLI = join(repoRoot, 'dist', 'cli', 'main.js');
 const OWNER = 'cluster-p';
@@ -39,19 +39,8 @@ const FOREIGN = n('prune-a', 'foreign'); // another owner
 const HAND = n('prune-a', 'hand'); // no ownership record
 const ALL = [ONE, TWO, LEGACY, THREE, SIBLING, FOREIGN, HAND];
 
-function run(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    // Only what the CLI needs from the environment: no stray MCP_REGISTRY_EXPORT_* variable.
-    const env = { PATH: process.env['PATH'] ?? '', HOME: dir };
-    const child = spawn(process.execPath, [BUILT_CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+// Only what the CLI needs from the environment: no stray MCP_REGISTRY_EXPORT_* variable.
+const run = (args: readonly string[]) => runCli(args, undefined, { program: BUILT_CLI, env: { PATH: process.env['PATH'] ?? '', HOME: dir }, onlyEnv: true });
 
 const prune = (extra: string[] = []) => run(['prune', '--registry-url', registry.url, '--registry-auth', 'token', '--registry-token-file', tokenFile, '--owner', OWNER, ...extra]);
 

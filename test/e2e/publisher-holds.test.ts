@@ -14,15 +14,13 @@
 //      plane). A live watch reports each object's deletion and retires at once: no hold.
 
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterCacheOptions } from '../../src/kubernetes/cluster-cache.ts';
-import { createLogger } from '../../src/observability/logger.ts';
 import type { PassReport } from '../../src/publisher/reconciler.ts';
 import { startApiServerFaultProxy, type ApiServerFaultProxy } from '../support/apiserver-fault-proxy.ts';
 import type { ControlPlane } from '../support/control-plane.ts';
-import { startInProcessPublisher, upstreamReader, type InProcessPublisher } from '../support/publisher-harness.ts';
-import { acceptRoute, apply, eventually, kubectlOk, mcpServer, P } from '../support/publisher-cluster.ts';
+import { loggerInto, startInProcessPublisher, upstreamReader, type InProcessPublisher } from '../support/publisher-harness.ts';
+import { acceptRoute, apply, eventually, exportedRoute, kubectlOk, mcpServer } from '../support/publisher-cluster.ts';
 import type { RegistryServer } from '../support/registry-server.ts';
 import { startPublisherWorld, type PublisherWorld } from '../support/publisher-world.ts';
 
@@ -42,37 +40,12 @@ const running = new Set<InProcessPublisher>();
 let logLines: string[] = [];
 
 /** An exported HTTPRoute in mcp-servers whose path, backend and port a case can edit. */
-function route(name: string, spec: { path?: string; backend?: string; port?: number } = {}): string {
-  const { path = `/${name}`, backend = name, port = 8080 } = spec;
-  return `apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata:
-  name: ${name}
-  namespace: mcp-servers
-  annotations:
-    ${P}registry-export: "true"
-spec:
-  parentRefs: [{name: public, namespace: gateway-system}]
-  rules:
-    - matches: [{path: {type: PathPrefix, value: ${path}}}]
-      filters:
-        - type: URLRewrite
-          urlRewrite: {path: {type: ReplacePrefixMatch, replacePrefixMatch: /}}
-      backendRefs: [{name: mcp-${backend}-proxy, port: ${port}}]
-`;
-}
+const route = (name: string, { path = `/${name}`, backend = name, port = 8080 }: { path?: string; backend?: string; port?: number } = {}): string =>
+  exportedRoute(name, backend, {}, { path, port });
 
 /** One publisher per case, each with its own owner, so no case touches another's names. */
 async function startOne(owner: string, options: { config?: Parameters<typeof startInProcessPublisher>[0]['config']; cache?: Partial<ClusterCacheOptions>; viaProxy?: boolean } = {}): Promise<InProcessPublisher> {
-  const logger = createLogger({
-    level: 'info',
-    destination: new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        logLines.push(...chunk.toString().split('\n').filter(Boolean));
-        done();
-      },
-    }),
-  });
+  const logger = loggerInto(logLines);
   const one = await startInProcessPublisher({
     cluster,
     registryUrl: registry.url,

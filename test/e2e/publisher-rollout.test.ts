@@ -21,13 +21,11 @@
 // The registry writes of every step are printed as a table.
 
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/observability/logger.ts';
 import type { PassReport } from '../../src/publisher/reconciler.ts';
 import type { ControlPlane } from '../support/control-plane.ts';
-import { startInProcessPublisher, upstreamReader, type InProcessPublisher } from '../support/publisher-harness.ts';
-import { acceptRoute, apply, eventually, P } from '../support/publisher-cluster.ts';
+import { loggerInto, startInProcessPublisher, upstreamReader, type InProcessPublisher } from '../support/publisher-harness.ts';
+import { acceptRoute, apply, eventually, mcpServer, P } from '../support/publisher-cluster.ts';
 import type { RegistryServer } from '../support/registry-server.ts';
 import { startPublisherWorld, type PublisherWorld } from '../support/publisher-world.ts';
 
@@ -64,19 +62,7 @@ function printTable(): void {
   );
 }
 
-function mcpServer(name: string, tag: string, description: string): string {
-  return `apiVersion: toolhive.stacklok.dev/v1alpha1
-kind: MCPServer
-metadata:
-  name: ${name}
-  namespace: mcp-servers
-  annotations:
-    ${P}registry-description: ${JSON.stringify(description)}
-spec:
-  image: ${IMAGE}:${tag}
-  transport: streamable-http
-`;
-}
+const server = (name: string, tag: string, description: string): string => mcpServer(name, description, {}, `${IMAGE}:${tag}`);
 
 /** The exported route: one rule, primary first, canary second, as Flagger writes it. */
 function route(primary: number, canary: number): string {
@@ -135,15 +121,7 @@ afterAll(async () => {
 describe('a canary rollout and its promotion against a real API server and a real registry', () => {
   it('one name, one URL, no gap; weight changes write nothing, the promotion is one update', async () => {
     const startedAt = Date.now();
-    const logger = createLogger({
-      level: 'info',
-      destination: new Writable({
-        write(chunk: Buffer, _encoding, done) {
-          logLines.push(...chunk.toString().split('\n').filter(Boolean));
-          done();
-        },
-      }),
-    });
+    const logger = loggerInto(logLines);
     one = await startInProcessPublisher({ cluster, registryUrl: registry.url, tokenFile, owner: 'rollout', logger, cache: { logger: logger.child({ component: 'cluster-cache' }) } });
 
     // The registry every ~100 ms from before the first publish to the end.
@@ -172,7 +150,7 @@ describe('a canary rollout and its promotion against a real API server and a rea
     let from = one.passes.length;
     let requestsFrom = one.requests.length;
     let began = Date.now();
-    await apply(cluster, mcpServer('github', 'v1.2.0', 'GitHub MCP server') + '---\n' + mcpServer('github-canary', 'v1.3.0', 'GitHub MCP server (canary)'));
+    await apply(cluster, server('github', 'v1.2.0', 'GitHub MCP server') + '---\n' + server('github-canary', 'v1.3.0', 'GitHub MCP server (canary)'));
     await apply(cluster, route(100, 0));
     await sleep(CONTROLLER_LAG_MS);
     await acceptRoute(cluster, 'github');
@@ -234,7 +212,7 @@ describe('a canary rollout and its promotion against a real API server and a rea
     requestsFrom = one.requests.length;
     began = Date.now();
     const promotedAt = Date.now();
-    await apply(cluster, mcpServer('github', 'v1.3.0', 'GitHub MCP server'));
+    await apply(cluster, server('github', 'v1.3.0', 'GitHub MCP server'));
     await eventually(async () => ((await reader.picture(NAME)).join() === `${NAME}@v1.2.0:deleted,${NAME}@v1.3.0:active` ? true : undefined), 20_000, 'v1.3.0 published and v1.2.0 retired');
     await sleep(300);
     record(step, from, requestsFrom, began);

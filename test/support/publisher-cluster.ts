@@ -42,7 +42,7 @@ function annotationLines(annotations: Record<string, string>): string {
     .join('\n');
 }
 
-export function mcpServer(name: string, description: string, extra: Record<string, string> = {}): string {
+export function mcpServer(name: string, description: string, extra: Record<string, string> = {}, image = `ghcr.io/example/${name}-mcp-server:v1.2.0`): string {
   const annotations = { [`${P}registry-description`]: description, ...extra };
   return `apiVersion: toolhive.stacklok.dev/v1alpha1
 kind: MCPServer
@@ -52,12 +52,13 @@ metadata:
   annotations:
 ${annotationLines(annotations)}
 spec:
-  image: ghcr.io/example/${name}-mcp-server:v1.2.0
+  image: ${image}
   transport: streamable-http
 `;
 }
 
-export function exportedRoute(name: string, backend: string, annotations: Record<string, string> = {}): string {
+/** An exported HTTPRoute in mcp-servers to the backend's proxy Service, on /<backend> unless `path` says otherwise. */
+export function exportedRoute(name: string, backend: string, annotations: Record<string, string> = {}, { path = `/${backend}`, port = 8080 } = {}): string {
   const all = { [`${P}registry-export`]: 'true', ...annotations };
   return `apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
@@ -69,11 +70,11 @@ ${annotationLines(all)}
 spec:
   parentRefs: [{name: public, namespace: gateway-system}]
   rules:
-    - matches: [{path: {type: PathPrefix, value: /${backend}}}]
+    - matches: [{path: {type: PathPrefix, value: ${path}}}]
       filters:
         - type: URLRewrite
           urlRewrite: {path: {type: ReplacePrefixMatch, replacePrefixMatch: /}}
-      backendRefs: [{name: mcp-${backend}-proxy, port: 8080}]
+      backendRefs: [{name: mcp-${backend}-proxy, port: ${port}}]
 `;
 }
 

@@ -7,7 +7,8 @@
 
 import type { KubeConfig } from '@kubernetes/client-node';
 import { ClusterCache, type ClusterCacheOptions } from '../../src/kubernetes/cluster-cache.ts';
-import { silentLogger, type Logger } from '../../src/observability/logger.ts';
+import { Writable } from 'node:stream';
+import { createLogger, silentLogger, type Logger } from '../../src/observability/logger.ts';
 import type { PassReport } from '../../src/publisher/reconciler.ts';
 import { startPublisher, type PublisherConfig, type RunningPublisher } from '../../src/publisher/publisher.ts';
 import type { ObjectEvent } from '../../src/publisher/pass-events.ts';
@@ -15,6 +16,19 @@ import type { RegistryClient } from '../../src/registry/client.ts';
 import { createRegistryClient } from '../../src/registry/index.ts';
 import type { ControlPlane } from './control-plane.ts';
 import { eventually } from './publisher-cluster.ts';
+
+/** A logger at info whose JSON lines land in `lines` (a case prints them when it fails). */
+export function loggerInto(lines: string[]): Logger {
+  return createLogger({
+    level: 'info',
+    destination: new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(...chunk.toString().split('\n').filter(Boolean));
+        done();
+      },
+    }),
+  });
+}
 
 export interface InProcessPublisherOptions {
   cluster: ControlPlane;

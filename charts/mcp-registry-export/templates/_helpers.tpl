@@ -178,7 +178,7 @@ are. Both must agree, or `prune` would not recognize the Deployment's entries as
 {{- end }}
 {{- end }}
 
-{{/* `--namespace` per exported namespace (publisher only), for `run` and `prune` alike. */}}
+{{/* `--namespace` per exported namespace (publisher only), for `run`; the prune Job takes every namespace. */}}
 {{- define "mre.namespaceArgs" -}}
 {{- if .Values.publisher.enabled }}
 {{- range .Values.publisher.namespaces }}

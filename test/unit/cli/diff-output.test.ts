@@ -7,6 +7,7 @@ import { diffEntries } from '../../../src/diff/diff.ts';
 import { applyPublishingRules, type RulesInput } from '../../../src/publishing-rules/index.ts';
 import type { ServerEntry } from '../../../src/planner/server-entry.ts';
 import { heldVersion, serverEntry } from '../../support/registry-entries.ts';
+import { PUBLISHING_DEFAULTS } from '../../../src/publisher/publishing-settings.ts';
 
 const entry = (name: string, owner = 'cluster-a', description = 'An MCP server') => serverEntry(name, { owner, description });
 const held = (e: ServerEntry) => heldVersion(e);
@@ -18,13 +19,9 @@ function run(planned: ServerEntry[], registry: ServerEntry[], extra: Partial<Rul
     uncertainty: () => undefined,
     pending: new Map(),
     now: 0,
-    holdGraceMs: 600_000,
     since: new Map(),
-    policy: 'sync',
-    maxRetireFraction: 0.5,
-    allowMassRetire: false,
-    namespaces: [],
     statusChanges: true,
+    ...PUBLISHING_DEFAULTS,
     ...extra,
   });
   return { diff, rules };

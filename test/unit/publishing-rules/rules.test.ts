@@ -9,6 +9,7 @@ import type { OwnedSource } from '../../../src/planner/ownership.ts';
 import type { ServerEntry } from '../../../src/planner/server-entry.ts';
 import type { EntryStatus } from '../../../src/registry/client.ts';
 import { heldVersion, serverEntry } from '../../support/registry-entries.ts';
+import { PUBLISHING_DEFAULTS } from '../../../src/publisher/publishing-settings.ts';
 
 const OWNER = 'cluster-a';
 const route = (name: string, namespace = 'mcp'): OwnedSource => ({ kind: 'HTTPRoute', namespace, name });
@@ -25,13 +26,10 @@ function rules(partial: Partial<RulesInput> & Pick<RulesInput, 'diff'>) {
     uncertainty: () => undefined,
     pending: new Map(),
     now: NOW,
-    holdGraceMs: 60_000,
     since: new Map(),
-    policy: 'sync',
-    maxRetireFraction: 0.5,
-    allowMassRetire: false,
-    namespaces: [],
     statusChanges: true,
+    ...PUBLISHING_DEFAULTS,
+    holdGraceMs: 60_000,
     ...partial,
   });
 }

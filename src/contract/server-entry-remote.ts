@@ -5,9 +5,9 @@
 // refuse is caught here as the annotation's would be. Pure; shared by the planner and the
 // contract (which warns at admission about what the planner would skip or flag).
 
-import { quoteValue } from '../contract/messages.ts';
-import { VALUE_RULES } from '../contract/value-rules.ts';
 import type { MCPServerEntry } from '../kubernetes/objects.ts';
+import { quoteValue } from './messages.ts';
+import { judgeValue } from './value-rules.ts';
 
 export type ServerEntryTransport = 'sse' | 'streamable-http';
 
@@ -24,11 +24,9 @@ export type ServerEntryRemoteResult = ServerEntryRemote | { problem: string };
 
 const RULE_CONTEXT = { owningNamespace: 'default', namePrefix: '' };
 
-/** The remote type: `spec.transport` sse gives sse, anything else streamable-http. */
-export function serverEntryTransport(entry: MCPServerEntry): ServerEntryTransport {
+function specField(entry: MCPServerEntry, key: 'transport' | 'remoteUrl'): unknown {
   const spec: unknown = entry.spec;
-  const transport = typeof spec === 'object' && spec !== null ? (spec as { transport?: unknown }).transport : undefined;
-  return transport === 'sse' ? 'sse' : 'streamable-http';
+  return typeof spec === 'object' && spec !== null ? (spec as Record<string, unknown>)[key] : undefined;
 }
 
 /**
@@ -36,15 +34,13 @@ export function serverEntryTransport(entry: MCPServerEntry): ServerEntryTranspor
  * that URL, else `spec.remoteUrl` when it passes the registry-url rule, else a problem.
  */
 export function serverEntryRemote(entry: MCPServerEntry, registryUrl: string | undefined): ServerEntryRemoteResult {
-  const type = serverEntryTransport(entry);
+  // The remote type: `spec.transport` sse gives sse, anything else streamable-http.
+  const type: ServerEntryTransport = specField(entry, 'transport') === 'sse' ? 'sse' : 'streamable-http';
   if (registryUrl !== undefined) return { url: registryUrl, type, from: 'registry-url', warnings: [] };
-  const spec: unknown = entry.spec;
-  const raw = typeof spec === 'object' && spec !== null ? (spec as { remoteUrl?: unknown }).remoteUrl : undefined;
+  const raw = specField(entry, 'remoteUrl');
   if (raw === undefined || raw === null || raw === '') return { problem: 'has neither registry-url nor spec.remoteUrl, so there is no URL to publish' };
   if (typeof raw !== 'string') return { problem: `spec.remoteUrl is not a string (it is ${Array.isArray(raw) ? 'an array' : typeof raw}), so there is no URL to publish` };
-  const rule = VALUE_RULES['registry-url'];
-  const url = rule.normalize(raw);
-  const outcome = rule.check(url, RULE_CONTEXT);
+  const { normalized: url, outcome } = judgeValue('registry-url', raw, RULE_CONTEXT);
   const error = outcome.errors[0];
   if (error !== undefined) return { problem: `spec.remoteUrl ${quoteValue(url)} ${error}; set registry-url to the URL clients should use` };
   return { url, type, from: 'spec.remoteUrl', warnings: outcome.warnings.map((warning) => `spec.remoteUrl ${quoteValue(url)} ${warning}`) };
