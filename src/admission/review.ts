@@ -6,7 +6,7 @@
 import { judgeAnnotations, judgeObject } from '../contract/judge.ts';
 import { referentialInputsUnchanged } from '../contract/referential.ts';
 import type { ContractContext, Finding, Judgement } from '../contract/types.ts';
-import { describeObject, type KubeObject } from '../kubernetes/objects.ts';
+import { describeObject, isPlainObject, type KubeObject } from '../kubernetes/objects.ts';
 import type { AdmissionVerdict } from '../observability/metrics.ts';
 
 export const ADMISSION_API_VERSION = 'admission.k8s.io/v1';
@@ -78,10 +78,6 @@ const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]+/g;
 
 /** The API server keeps warnings short ("Limit warnings to 120 characters if possible"). */
 export const WARNING_LIMIT = 120;
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /**
  * A value of the body as a 400 answer shows it: short, one line, and never by serializing

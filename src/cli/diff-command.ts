@@ -109,7 +109,7 @@ export function registerDiffCommand(program: Command): void {
     if (insecure) process.stderr.write(`warning: ${insecure}\n`);
     const client = createRegistryClient(registry, { logger: silentLogger() });
     const planOptions = { namePrefix: flags.namePrefix, flavor: registry.flavor, defaultNamespace: flags.namespace, installation: installationFrom(flags) };
-    const rules = publishingSettingsFrom(flags, []);
+    const rules = publishingSettingsFrom(flags);
     let result;
     try {
       if (fromFiles) {

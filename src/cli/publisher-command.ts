@@ -60,7 +60,7 @@ export function addPublisherOptions(command: Command): Command {
 export function publisherConfigFrom(flags: PublisherFlags & { installNamespace?: string | undefined; leaseName?: string | undefined }): { publisher: PublisherConfig; registry: RegistryConfig } {
   const registry = registryConfigFrom(flags);
   const namespaces = commaList(flags.namespace);
-  const { namespaces: _namespaces, ...rules } = publishingSettingsFrom(flags, namespaces);
+  const rules = publishingSettingsFrom(flags);
   return {
     registry,
     publisher: {

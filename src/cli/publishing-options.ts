@@ -99,13 +99,13 @@ export function adoptedOwnersFrom(flags: IdentityFlags): AdoptedOwner[] {
   return commaList(flags.adoptOwner).map(parseAdoptedOwner);
 }
 
-export function publishingSettingsFrom(flags: PublishingFlags, namespaces: readonly string[]): PublishingSettings {
+/** The publishing rules' flags; the namespaces come with the publisher's own `--namespace`. */
+export function publishingSettingsFrom(flags: PublishingFlags): Omit<PublishingSettings, 'namespaces'> {
   return {
     holdGraceMs: flags.holdGrace,
     policy: flags.policy,
     maxRetireFraction: flags.maxRetireFraction,
     allowMassRetire: flags.allowMassRetire === true,
-    namespaces,
     adopt: adoptedOwnersFrom(flags),
   };
 }

@@ -100,4 +100,3 @@ function redactUserinfo(text: string): string {
   return text.replace(/^([^/]*\/\/)?[^/?#]*@/, (_match, scheme: string | undefined) => `${scheme ?? ''}***@`);
 }
 
-export { isLoopbackHost };

@@ -3,7 +3,7 @@
 // other objects. Shared by the admission webhook, `validate` and the planner.
 
 import { isAnnotatedMCPObject, isHTTPRoute } from '../kubernetes/kinds.ts';
-import { namespaceOf, type KubeObject } from '../kubernetes/objects.ts';
+import { isPlainObject, namespaceOf, type KubeObject } from '../kubernetes/objects.ts';
 import { closestKnownKey } from './did-you-mean.ts';
 import { ANNOTATION_PREFIX, isContractKey, isRegistryAnnotated, KEY_SCOPES, knownShortKeyOf, type ShortKey } from './keys.ts';
 import { annotationFinding, displayKey, objectFinding } from './messages.ts';
@@ -20,10 +20,6 @@ const WRONG_KIND_RULE: Record<ShortKey, string> = {
   'tool-definitions': 'is only for MCP resources',
   'authz-claims': 'is only for MCP resources',
 } as Record<ShortKey, string>;
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 // Admission requests and manifests can carry anything; only a map of annotations counts.
 function annotationsOfUntrusted(object: KubeObject): Record<string, string> {

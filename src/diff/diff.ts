@@ -33,9 +33,12 @@ import { asIdentity, conflictReason, standingOf, type Identity } from './identit
 import { compareRegistryVersions } from './registry-order.ts';
 import { nextVersion, revisionOf } from './version-scheme.ts';
 
-export { ownerOf, sourcesOf };
-
 export type WriteKind = 'publish' | 'update' | 'retire' | 'activate' | 'deprecate';
+
+/** The objects a write is about: a new version's ownership record, or the version's recorded sources. */
+export function writeSources(write: Write): OwnedSource[] {
+  return 'entry' in write ? sourcesOf(write.entry) : write.sources;
+}
 
 interface WriteBase {
   /** Position in `writes`; `after` refers to these. */

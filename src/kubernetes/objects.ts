@@ -196,6 +196,11 @@ export interface MCPToolConfig extends KubeObject {
 
 // ---- helpers ----
 
+/** A JSON object (not an array, not null): what a field of an unvalidated object must be before it is read. */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 export function annotationsOf(object: KubeObject): Record<string, string> {
   return object.metadata?.annotations ?? {};
 }

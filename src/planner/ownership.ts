@@ -47,13 +47,21 @@ function compareSources(a: OwnedSource, b: OwnedSource): number {
   return compareRefs(a, b);
 }
 
-export function ownershipRecord(owner: string, sources: Iterable<OwnedSource>, installation?: string): OwnershipRecord {
+/** Each object once (the first of its mentions), in the order given. */
+export function uniqueSources(sources: Iterable<OwnedSource>): OwnedSource[] {
+  const seen = new Set<string>();
   const unique: OwnedSource[] = [];
   for (const source of sources) {
-    const same = (other: OwnedSource) => other.kind === source.kind && other.namespace === source.namespace && other.name === source.name;
-    if (!unique.some(same)) unique.push(source);
+    const key = `${source.kind}\u0000${source.namespace}\u0000${source.name}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    unique.push(source);
   }
-  return { owner, ...(installation ? { installation } : {}), sources: unique.sort(compareSources) };
+  return unique;
+}
+
+export function ownershipRecord(owner: string, sources: Iterable<OwnedSource>, installation?: string): OwnershipRecord {
+  return { owner, ...(installation ? { installation } : {}), sources: uniqueSources(sources).sort(compareSources) };
 }
 
 /** The ownership record of a registry document, as far as it is well-formed; undefined when it has none. */

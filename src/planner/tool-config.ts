@@ -14,7 +14,7 @@
 
 import type { ClusterLookups } from '../cluster/lookups.ts';
 import { apiGroupOf, TOOLHIVE_GROUP } from '../kubernetes/kinds.ts';
-import type { KubeObject, MCPToolConfig } from '../kubernetes/objects.ts';
+import { isPlainObject, type KubeObject, type MCPToolConfig } from '../kubernetes/objects.ts';
 
 export const TOOL_CONFIG_KIND = 'MCPToolConfig';
 
@@ -39,10 +39,6 @@ export interface ToolConfig {
  * has none), the configuration it names, or `missing` (the name is not in its namespace).
  */
 export type ToolConfigUse = ToolConfig | { missing: string } | undefined;
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** A spec that breaks the CRD schema where this reads it throws; the entry is then skipped as malformed. */
 function schemaError(what: string, problem: string): never {

@@ -6,8 +6,8 @@
 
 import type { ObjectRef } from '../planner/result.ts';
 import type { PassReport } from './reconciler.ts';
+import { writeSources, type Write } from '../diff/diff.ts';
 import { sourcesOf } from '../planner/ownership.ts';
-import type { Write } from '../diff/diff.ts';
 import { isStaleViewError } from './execute.ts';
 
 export type EventReason =
@@ -54,14 +54,14 @@ function urlsOf(entry: { remotes?: { url?: string }[] }): string {
 
 export function eventsForPass(pass: PassReport, installation?: InstallationObject): ObjectEvent[] {
   const events: ObjectEvent[] = [];
-  const add = (sources: readonly (ObjectRef & { uid?: string })[], event: Omit<ObjectEvent, 'regarding'>) => {
-    for (const { kind, namespace, name, uid, apiVersion } of sources as (ObjectRef & { uid?: string; apiVersion?: string })[]) {
+  const add = (sources: readonly (ObjectRef & { uid?: string; apiVersion?: string })[], event: Omit<ObjectEvent, 'regarding'>) => {
+    for (const { kind, namespace, name, uid, apiVersion } of sources) {
       events.push({ regarding: { kind, namespace, name, ...(uid ? { uid } : {}), ...(apiVersion ? { apiVersion } : {}) }, ...event, note: clip(event.note) });
     }
   };
   for (const outcome of pass.outcomes) {
     const { write } = outcome;
-    const sources = 'entry' in write ? sourcesOf(write.entry) : write.sources;
+    const sources = writeSources(write);
     const subject = `${write.name} ${write.version}`;
     if (outcome.result === 'written') {
       if (write.kind === 'retire') add(sources, { type: 'Normal', reason: 'EndpointRetired', action: 'Retire', note: `retired ${subject} (${write.reason})` });

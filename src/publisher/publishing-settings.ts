@@ -50,6 +50,8 @@ export interface DecideInput {
   uncertainKinds?: ReadonlyMap<string, string>;
   /** ClusterCache.unservedSinceStart() */
   unservedKinds?: ReadonlyMap<string, string>;
+  /** ContentionTracker.isBlocked */
+  contended?: (name: string) => boolean;
 }
 
 export function decideWrites(input: DecideInput): RulesResult {
@@ -68,5 +70,6 @@ export function decideWrites(input: DecideInput): RulesResult {
     allowMassRetire: settings.allowMassRetire,
     namespaces: settings.namespaces,
     statusChanges: input.statusChanges,
+    ...(input.contended ? { contended: input.contended } : {}),
   });
 }

@@ -17,14 +17,13 @@
 
 import type { ClusterLookups } from '../cluster/lookups.ts';
 import { contentKey } from '../diff/content.ts';
-import { diffEntries, type DiffResult, type Write } from '../diff/diff.ts';
+import { diffEntries, writeSources, type DiffResult, type Write } from '../diff/diff.ts';
 import { ContentionTracker, holdKey, type Hold, type RulesResult } from '../publishing-rules/index.ts';
 import { decideWrites, identityFor, PUBLISHING_DEFAULTS, type PublishingSettings } from './publishing-settings.ts';
 import { ExponentialBackoff, type BackoffOptions } from '../kubernetes/backoff.ts';
 import { timerDelay } from '../kubernetes/timers.ts';
 import { silentLogger, type Logger } from '../observability/logger.ts';
 import { PlanCache, plan, type PlanOptions, type PlanResult } from '../planner/index.ts';
-import { sourcesOf } from '../planner/ownership.ts';
 import { RegistryError, type RegistryClient } from '../registry/client.ts';
 import { executeWrites, isStaleViewError, type WriteOutcome } from './execute.ts';
 import { readScope } from './read-scope.ts';
@@ -89,7 +88,7 @@ export const RECONCILER_DEFAULTS = {
 /** Who a write is about, for log lines: the registry name and the objects behind it. */
 export function writeSubject(write: Write): Record<string, unknown> {
   const subject: Record<string, unknown> = { registryName: write.name, version: write.version };
-  if ('entry' in write) subject['objects'] = sourcesOf(write.entry).map((s) => `${s.kind} ${s.namespace}/${s.name}`);
+  if ('entry' in write) subject['objects'] = writeSources(write).map((s) => `${s.kind} ${s.namespace}/${s.name}`);
   return subject;
 }
 
@@ -329,10 +328,6 @@ export class Reconciler {
       }
       const rules = this.applyRules(diff, planned, client.statusChanges, report);
       const writes = rules.writes.filter((write) => {
-        if (this.contention.isBlocked(write.name)) {
-          rules.withheld.push({ write, rule: 'contention', reason: 'another writer changes this name too' });
-          return false;
-        }
         const refusal = this.refused.get(fingerprint(write));
         if (refusal !== undefined) this.logger.debug({ ...writeSubject(write), err: refusal }, `not retrying a refused ${write.kind} before the next resync`);
         return refusal === undefined;
@@ -416,6 +411,7 @@ export class Reconciler {
       since: this.holdSince,
       ...(this.options.uncertainKinds ? { uncertainKinds: this.options.uncertainKinds() } : {}),
       ...(this.options.unservedKinds ? { unservedKinds: this.options.unservedKinds() } : {}),
+      contended: (name) => this.contention.isBlocked(name),
     });
     this.holdSince = rules.since;
     this.scheduleHoldExpiry(rules.holds);

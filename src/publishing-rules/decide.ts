@@ -8,16 +8,16 @@
 //   2. readiness: a name whose MCP resources are all not ready is not published; when it is
 //      published, it is held, and after the grace deprecated (registries with a status
 //      API) or reported (those without); ready again, it is activated;
-//   3. namespace scope: a name no longer planned is retired only when its exporting
+//   3. contention: no write for a name another writer with our identity keeps changing;
+//   4. namespace scope: a name no longer planned is retired only when its exporting
 //      objects lie in the watched namespaces;
-//   4. policy: sync, upsert-only, create-only;
-//   5. the mass-retire guard.
+//   5. policy: sync, upsert-only, create-only;
+//   6. the mass-retire guard.
 // Holds are timed from `since`, which the caller keeps between passes (the returned
 // `since` replaces it): a state that clears forgets its time, one that comes back starts over.
 
-import type { DiffResult, OwnedName, StatusWrite, Write } from '../diff/diff.ts';
-import type { OwnedSource } from '../planner/ownership.ts';
-import { OWNERSHIP_KEY, PUBLISHER_PROVIDED_KEY } from '../planner/server-entry.ts';
+import { writeSources, type DiffResult, type OwnedName, type StatusWrite, type Write } from '../diff/diff.ts';
+import { uniqueSources, type OwnedSource } from '../planner/ownership.ts';
 import { withinNamespaces } from './namespace-scope.ts';
 import { isNameRetire, policyWithholds, type Policy } from './policy.ts';
 import { massRetireRefusal } from './retire-guard.ts';
@@ -40,6 +40,8 @@ export interface RulesInput {
   namespaces: readonly string[];
   /** The registry can deprecate a version (upstream); false: ToolHive's server, which cannot. */
   statusChanges: boolean;
+  /** Names another writer with our identity keeps changing (contention.ts): none of their writes go out. */
+  contended?: (name: string) => boolean;
 }
 
 export interface Hold {
@@ -79,22 +81,6 @@ export function holdKey(name: string, category: HoldCategory): string {
   return `${name}\u0000${category}`;
 }
 
-function plannedSources(write: Write): OwnedSource[] {
-  if (!('entry' in write)) return write.sources;
-  const record = write.entry._meta[PUBLISHER_PROVIDED_KEY][OWNERSHIP_KEY];
-  return record.sources;
-}
-
-function uniqueSources(sources: readonly OwnedSource[]): OwnedSource[] {
-  const seen = new Set<string>();
-  return sources.filter((s) => {
-    const key = `${s.kind}\u0000${s.namespace}\u0000${s.name}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
-}
-
 export function applyPublishingRules(input: RulesInput): RulesResult {
   const { diff, now, holdGraceMs } = input;
   const owned = new Map<string, OwnedName>(diff.owned.map((o) => [o.name, o]));
@@ -122,7 +108,7 @@ export function applyPublishingRules(input: RulesInput): RulesResult {
     const mine = owned.get(name);
     const published = mine?.current !== undefined;
     // 1. Uncertain sources: those of the registry's copy and those of the plan.
-    const sources = uniqueSources([...(mine?.sources ?? []), ...writes.flatMap(plannedSources)]);
+    const sources = uniqueSources([...(mine?.sources ?? []), ...writes.flatMap(writeSources)]);
     let uncertain: { uncertainty: Uncertainty; source: OwnedSource } | undefined;
     for (const source of sources) {
       const uncertainty = input.uncertainty(source);
@@ -159,9 +145,13 @@ export function applyPublishingRules(input: RulesInput): RulesResult {
     }
   }
 
-  // 3-5 on what the holds let through.
+  // 3-6 on what the holds let through.
   const candidates = [...diff.writes.filter((w) => !blocked.has(w)), ...extra];
   for (const write of candidates) {
+    if (input.contended?.(write.name)) {
+      withhold(write, 'contention', 'another writer changes this name too');
+      continue;
+    }
     if (isNameRetire(write) && !withinNamespaces(write.kind === 'retire' ? write.sources : [], input.namespaces)) {
       withhold(write, 'namespace scope', 'its objects lie outside the namespaces this installation watches');
       continue;

@@ -4,6 +4,6 @@
 export { applyPublishingRules, holdKey, type Hold, type RulesInput, type RulesResult, type Withheld, type WithheldRule } from './decide.ts';
 export { withinNamespaces } from './namespace-scope.ts';
 export { isNameRetire, isPolicy, policyWithholds, POLICIES, type Policy } from './policy.ts';
-export { MASS_RETIRE_MIN_NAMES, massRetireRefusal } from './retire-guard.ts';
+export { massRetireRefusal } from './retire-guard.ts';
 export { sourceUncertainty, staleStatus, type HoldCategory, type Uncertainty } from './uncertainty.ts';
 export { ContentionTracker } from './contention.ts';

@@ -6,7 +6,8 @@ import { Command } from 'commander';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { logInsecureRegistry } from '../../../src/cli/publisher-command.ts';
 import { main } from '../../../src/cli/program.ts';
-import { addRegistryOptions, insecureRegistryWarning, isLoopbackHost, registryConfigFrom, type RegistryFlags } from '../../../src/cli/registry-options.ts';
+import { addRegistryOptions, insecureRegistryWarning, registryConfigFrom, type RegistryFlags } from '../../../src/cli/registry-options.ts';
+import { isLoopbackHost } from '../../../src/contract/value-rules.ts';
 import { readSwitchesFromEnvironment, UsageError } from '../../../src/cli/options.ts';
 import type { Logger } from '../../../src/observability/logger.ts';
 

@@ -174,6 +174,17 @@ describe('namespace scope, policies and the retire guard (publishing.md §2-§3)
     expect(rules({ diff, maxRetireFraction: 0.8 }).writes).toHaveLength(8);
   });
 
+  it('a contended name gets no write, and its retires do not count toward the guard', () => {
+    const names = Array.from({ length: 10 }, (_, i) => entry(`com.x/s${i}`));
+    const diff = diffEntries([...names.slice(0, 4), entry('com.x/new')], registry(...names.map((e) => [e] as [ServerEntry])), OWNER);
+    // 6 of 10 retired: over the fraction; with s9 contended, 5 of 10: within it.
+    expect(rules({ diff }).massRetire).toBeDefined();
+    const result = rules({ diff, contended: (name) => name === 'com.x/s9' || name === 'com.x/new' });
+    expect(result.massRetire).toBeUndefined();
+    expect(summary(result.writes)).toEqual(['retire com.x/s4', 'retire com.x/s5', 'retire com.x/s6', 'retire com.x/s7', 'retire com.x/s8']);
+    expect(result.withheld.map((w) => `${w.rule} ${w.write.kind} ${w.write.name}`).sort()).toEqual(['contention publish com.x/new', 'contention retire com.x/s9']);
+  });
+
   it('massRetireRefusal: 5 names or fewer always pass; the fraction is of the active names', () => {
     const rows: [number, number, number, boolean, boolean][] = [
       [5, 5, 0.5, false, false],
