@@ -112,6 +112,7 @@ export class ClusterCache implements ClusterLookups {
   private startedAt: number | undefined;
   /** Per kind, the latest discovery round's error (any but 404), for uncertainKinds(). */
   private discoveryErrors = new Map<string, string>();
+  private readonly certainListeners = new Set<() => void>();
 
   constructor(options: ClusterCacheOptions = {}) {
     this.kubeConfig = options.kubeConfig ?? loadKubeConfig(options.kubeconfigPath);
@@ -147,6 +148,7 @@ export class ClusterCache implements ClusterLookups {
           absentGraceMs: this.settings.absentGraceMs,
           onSynced: () => this.checkSync(),
           onNotFound: () => this.discoverSoon(),
+          onCertain: () => this.announceCertain(),
         }),
     );
   }
@@ -189,6 +191,21 @@ export class ClusterCache implements ClusterLookups {
   /** Calls `listener` after every add, update and delete; returns the unsubscribe function. */
   onChange(listener: CacheListener): () => void {
     return this.store.onChange(listener);
+  }
+
+  /**
+   * Calls `listener` when a kind leaves uncertainKinds() (a relist after a failed watch or
+   * an absence, discovery answering again), which often changes no object: nothing else
+   * would tell a caller holding on that uncertainty to look again. Returns the unsubscribe
+   * function.
+   */
+  onCertain(listener: () => void): () => void {
+    this.certainListeners.add(listener);
+    return () => this.certainListeners.delete(listener);
+  }
+
+  private announceCertain(): void {
+    for (const listener of this.certainListeners) listener();
   }
 
   /**
@@ -309,7 +326,9 @@ export class ClusterCache implements ClusterLookups {
         const version = result.served.get(informer.kind.kind);
         if (version !== undefined) informer.serve(version, result.unlisted.get(informer.kind.kind));
       }
+      const answeredAgain = [...this.discoveryErrors.keys()].some((kind) => !result.errors.has(kind));
       this.discoveryErrors = result.errors;
+      if (answeredAgain) this.announceCertain();
       const absent = this.informers.some((informer) => informer.absentUntil !== undefined);
       if (result.errors.size > 0) {
         this.discoveryError = [...new Set(result.errors.values())].join('; ');

@@ -84,6 +84,8 @@ export interface KindInformerOptions {
   onSynced: () => void;
   /** A list or watch got 404: the kind's API may be gone, discovery should look again. */
   onNotFound: () => void;
+  /** A list made the kind certain again (often without changing an object, so no change announces it). */
+  onCertain: () => void;
 }
 
 export class KindInformer {
@@ -321,6 +323,7 @@ export class KindInformer {
     run.signal.throwIfAborted();
     const changes = this.options.store.replace(this.kind.kind, items);
     this.lastEventTime = this.lastSyncTime = Date.now();
+    const wasUncertain = this.failedSinceList || this.relistPending || !this.synced;
     // A full list is the truth again, whatever failed or was missed before it.
     this.failedSinceList = false;
     this.relistPending = false;
@@ -331,6 +334,7 @@ export class KindInformer {
     } else if (changes > 0) {
       this.options.logger.debug({ kind: this.kind.kind, changes }, 'relist found changes the watch had not delivered');
     }
+    if (wasUncertain) this.options.onCertain();
     return { metadata: { resourceVersion }, items: items as KubernetesObject[] };
   }
 }

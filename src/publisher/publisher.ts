@@ -102,6 +102,8 @@ export async function startPublisher(config: PublisherConfig, logger: Logger, de
     },
   });
   const unsubscribe = cache.onChange(() => reconciler.notifyChange());
+  // A hold on an uncertain kind ends when the kind is certain again, even with nothing changed.
+  const unsubscribeCertain = cache.onCertain(() => reconciler.notifyChange());
   logger.info(
     { owner, installation: config.installation, rules: config.rules, registry: client.baseUrl, flavor: client.flavor, namePrefix: config.namePrefix, namespaces: config.namespaces, resyncIntervalMs: config.resyncIntervalMs, dryRun: config.dryRun },
     'starting the publisher',
@@ -113,6 +115,7 @@ export async function startPublisher(config: PublisherConfig, logger: Logger, de
     isReady: () => cache.isSynced() && firstPassDone,
     async stop() {
       unsubscribe();
+      unsubscribeCertain();
       await reconciler.stop();
       await events.stop();
     },

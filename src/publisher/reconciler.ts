@@ -99,9 +99,6 @@ function fingerprint(write: Write): string {
 
 const PAST_TENSE: Record<Write['kind'], string> = { publish: 'published', update: 'updated', retire: 'retired', activate: 'activated', deprecate: 'deprecated' };
 
-/** How often a pass looks again while a hold on a kind not known for certain is open. */
-const UNCERTAIN_RECHECK_MS = 1_000;
-
 export class Reconciler {
   private readonly options: ReconcilerOptions;
   private readonly logger: Logger;
@@ -252,10 +249,8 @@ export class Reconciler {
   /**
    * A hold's grace ends on the clock, not on a cluster change: without a pass then, a name
    * not ready (or uncertain) would stay as it is until the next resync, or forever with
-   * resync off (publishing.md §1, §4). Nor does a kind known for certain again (its watch
-   * re-listed the same objects) change anything in the cache: while a hold on an uncertain
-   * kind is open, a pass looks again every UNCERTAIN_RECHECK_MS, so the hold ends when the
-   * state clears.
+   * resync off (publishing.md §1, §4). (A kind known for certain again is announced by the
+   * cache's onCertain, which the publisher turns into a pass.)
    */
   private scheduleHoldExpiry(holds: readonly Hold[]): void {
     if (this.holdTimer !== undefined) clearTimeout(this.holdTimer);
@@ -263,7 +258,7 @@ export class Reconciler {
     const now = Date.now();
     const ends = holds
       .filter((hold) => !hold.expired)
-      .map((hold) => Math.min(hold.since + this.settings.holdGraceMs, hold.category === 'unknown kind' ? now + UNCERTAIN_RECHECK_MS : Infinity));
+      .map((hold) => hold.since + this.settings.holdGraceMs);
     if (ends.length === 0 || this.stopped) return;
     this.holdTimer = setTimeout(() => {
       this.holdTimer = undefined;

@@ -211,9 +211,13 @@ describe('ClusterCache: kinds discovery stops listing', () => {
     expect(cache.uncertainKinds().has('Gateway')).toBe(false);
     expect(cache.isSynced()).toBe(true);
 
+    // The relist is announced whether or not it changed objects.
+    let certainAt = 0;
+    cache.onCertain(() => (certainAt ||= Date.now()));
     api.heal();
     await eventually('HTTPRoute relisted', () => !cache.uncertainKinds().has('HTTPRoute'));
     expect(kindStatus(cache, 'HTTPRoute').lastSyncTime).toBeGreaterThan(kindStatus(cache, 'HTTPRoute').lastFailureTime!);
+    expect(certainAt).toBeGreaterThan(0);
   });
 
   it('names the kinds discovery failed for in its latest round', async () => {
@@ -225,7 +229,11 @@ describe('ClusterCache: kinds discovery stops listing', () => {
     // Only discovery failed: nothing is dropped, nobody stops watching.
     expect(kindStatus(cache, 'HTTPRoute')).toMatchObject({ served: true, synced: true, absentSince: undefined, objects: 2 });
 
+    let certain = 0;
+    cache.onCertain(() => certain++);
     api.heal();
     await eventually('nothing uncertain', () => cache.uncertainKinds().size === 0);
+    // Discovery answering again is announced: no object changed.
+    await eventually('announced', () => certain > 0);
   });
 });
