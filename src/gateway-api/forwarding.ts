@@ -14,9 +14,14 @@ function redirects(filters: readonly HTTPRouteFilter[] | undefined): boolean {
   return (filters ?? []).some((filter) => filter.type === 'RequestRedirect');
 }
 
+/** Does this backendRef redirect what is sent to it (a RequestRedirect filter of its own)? */
+export function backendRefRedirects(ref: BackendRef): boolean {
+  return redirects((ref as HTTPBackendRef).filters);
+}
+
 /** Does traffic sent to this backendRef reach it? `weight` defaults to 1. */
 export function backendRefForwards(ref: BackendRef): boolean {
-  return ref.weight !== 0 && !redirects((ref as HTTPBackendRef).filters);
+  return ref.weight !== 0 && !backendRefRedirects(ref);
 }
 
 /** Does the rule forward to a backend: no RequestRedirect filter, a backendRef that forwards. */

@@ -5,7 +5,7 @@
 // `spec.remoteUrl`, typed by `spec.transport`; no route leads to it.
 
 import { expandRegistryName } from '../contract/registry-name.ts';
-import { ANNOTATED_MCP_KINDS, isAnnotatedMCPObject, MCP_SERVER_ENTRY_KIND, type AnnotatedMCPKind } from '../kubernetes/kinds.ts';
+import { ANNOTATED_MCP_KINDS, isAnnotatedMCPObject, MCP_SERVER_ENTRY_KIND, type AnnotatedMCPKind, type MCPKind } from '../kubernetes/kinds.ts';
 import type { KubeObject, MCPResource, MCPServerEntry } from '../kubernetes/objects.ts';
 import { serverEntryRemote } from '../contract/server-entry-remote.ts';
 import { compareRefs, type Contribution, type Contributor } from './contributions.ts';
@@ -46,11 +46,10 @@ function walkResource(context: PlanContext, kind: AnnotatedMCPKind, object: Kube
   }
   if (!passesContract({ ...context, report }, object, ref)) return { report };
   const contributor: Contributor = { object, ref, values, exported: true };
-  if (kind === MCP_SERVER_ENTRY_KIND) return walkServerEntry(context, report, contributor);
-  if (values.url === undefined) return { report, withoutUrl: contributor };
-  const transport = mcpTransport(kind, object as MCPResource);
-  if (typeof transport !== 'string') {
-    report.skip(ref, transport.problem);
+  const remote = kind === MCP_SERVER_ENTRY_KIND ? serverEntryRemoteOf(report, contributor) : resourceRemote(kind, contributor);
+  if (remote === 'needs a route') return { report, withoutUrl: contributor };
+  if ('problem' in remote) {
+    report.skip(ref, remote.problem);
     return { report };
   }
   const contribution: Contribution = {
@@ -58,30 +57,26 @@ function walkResource(context: PlanContext, kind: AnnotatedMCPKind, object: Kube
     registryName: expandRegistryName(values.name ?? ref.name, ref.namespace, options.namePrefix),
     owningNamespace: ref.namespace,
     resource: contributor,
-    type: transport,
-    urls: [values.url],
-  };
-  return { report, contribution };
-}
-
-/** An exported MCPServerEntry: its registry-url, else spec.remoteUrl, typed by spec.transport. */
-function walkServerEntry(context: PlanContext, report: PlanReport, contributor: Contributor): DirectWalk {
-  const { object, ref, values } = contributor;
-  const remote = serverEntryRemote(object as MCPServerEntry, values.url);
-  if ('problem' in remote) {
-    report.skip(ref, remote.problem);
-    return { report };
-  }
-  for (const warning of remote.warnings) report.warn(ref, warning);
-  const contribution: Contribution = {
-    kind: 'direct',
-    registryName: expandRegistryName(values.name ?? ref.name, ref.namespace, context.options.namePrefix),
-    owningNamespace: ref.namespace,
-    resource: contributor,
     type: remote.type,
     urls: [remote.url],
   };
   return { report, contribution };
+}
+
+type DirectRemote = { url: string; type: Contribution['type'] } | { problem: string } | 'needs a route';
+
+/** An MCP resource's registry-url with its transport's type; without registry-url it needs a route. */
+function resourceRemote(kind: MCPKind, { object, values }: Contributor): DirectRemote {
+  if (values.url === undefined) return 'needs a route';
+  const transport = mcpTransport(kind, object as MCPResource);
+  return typeof transport === 'string' ? { url: values.url, type: transport } : transport;
+}
+
+/** An exported MCPServerEntry: its registry-url, else spec.remoteUrl, typed by spec.transport. */
+function serverEntryRemoteOf(report: PlanReport, { object, ref, values }: Contributor): DirectRemote {
+  const remote = serverEntryRemote(object as MCPServerEntry, values.url);
+  if (!('problem' in remote)) for (const warning of remote.warnings) report.warn(ref, warning);
+  return remote;
 }
 
 /** A resource whose spec breaks its CRD schema (manifests may hold one) is skipped, not fatal. */

@@ -70,7 +70,7 @@ function rawPhase(object: KubeObject): unknown {
   return (status as MCPResourceStatus).phase;
 }
 
-/** The objects named by an entry's ownership record (as the planner wrote it). */
+/** The objects named by an entry's ownership record, as the planner wrote it (so unlike ownership.sourcesOf, not validated). */
 function sourcesOfEntry(entry: ServerEntry): readonly OwnedSource[] {
   return entry._meta?.[PUBLISHER_PROVIDED_KEY]?.[OWNERSHIP_KEY]?.sources ?? [];
 }
@@ -87,24 +87,19 @@ export function pendingNames(entries: readonly ServerEntry[], lookups: ClusterLo
   const pending: PendingName[] = [];
   for (const entry of entries) {
     const notReady: { ref: ObjectRef; phase: string }[] = [];
-    let judged = 0;
     let ready = false;
     for (const source of sourcesOfEntry(entry)) {
       if (!hasReadiness(source.kind)) continue;
       const object = lookups.get(source.kind, source.namespace, source.name);
       if (!object) continue;
-      judged++;
       const readiness = readinessOf(object, source.kind);
-      if (readiness.ready && readiness.phase !== undefined) {
-        ready = true;
-        continue;
-      }
       const ref: ObjectRef = { kind: source.kind, namespace: source.namespace, name: source.name };
       if (readiness.phase === undefined) report.warn(ref, NO_PHASE_WARNING);
       if (readiness.ready) ready = true;
       else notReady.push({ ref, phase: readiness.phase! });
     }
-    if (judged === 0 || ready) continue;
+    // Nothing judged (no MCP resource held) or one ready: not pending.
+    if (ready || notReady.length === 0) continue;
     pending.push({
       name: entry.name,
       objects: notReady.map(({ ref }) => ref),

@@ -3,7 +3,7 @@
 // (annotation contract, check 3). Pure: everything comes from ClusterLookups.
 
 import type { ClusterLookups } from '../cluster/lookups.ts';
-import { backendRefForwards, ruleForwards } from '../gateway-api/forwarding.ts';
+import { backendRefForwards, backendRefRedirects, ruleForwards } from '../gateway-api/forwarding.ts';
 import { isMCPKind, type MCPKind } from '../kubernetes/kinds.ts';
 import type { BackendRef, HTTPRoute, HTTPRouteRule, KubeObject, MCPResource } from '../kubernetes/objects.ts';
 
@@ -60,15 +60,15 @@ export interface BackendResolution {
  * belongs to is `namingServiceRefsOf`'s question.
  */
 export function serviceRefsOf(rule: HTTPRouteRule, routeNamespace: string): ServiceRef[] {
-  if (!ruleForwards(rule)) return [];
-  return (rule.backendRefs ?? []).filter(isServiceRef).map((ref) => ({
-    namespace: ref.namespace || routeNamespace,
-    name: ref.name ?? '',
-  }));
+  return serviceRefs(rule, routeNamespace, backendRefForwards);
 }
 
-function isServiceRef(ref: BackendRef): boolean {
-  return isServiceKind(ref) && backendRefForwards(ref) && !!ref.name;
+/** The named Service backendRefs of a forwarding rule that `keep` accepts, defaults applied. */
+function serviceRefs(rule: HTTPRouteRule, routeNamespace: string, keep: (ref: BackendRef) => boolean): ServiceRef[] {
+  if (!ruleForwards(rule)) return [];
+  return (rule.backendRefs ?? [])
+    .filter((ref) => isServiceKind(ref) && !!ref.name && keep(ref))
+    .map((ref) => ({ namespace: ref.namespace || routeNamespace, name: ref.name ?? '' }));
 }
 
 function isServiceKind(ref: BackendRef): boolean {
@@ -83,15 +83,7 @@ function isServiceKind(ref: BackendRef): boolean {
  * own, which never reaches its Service.
  */
 export function namingServiceRefsOf(rule: HTTPRouteRule, routeNamespace: string): ServiceRef[] {
-  if (!ruleForwards(rule)) return [];
-  return (rule.backendRefs ?? [])
-    .filter((ref) => isServiceKind(ref) && !!ref.name && forwardsAtSomeWeight(ref))
-    .map((ref) => ({ namespace: ref.namespace || routeNamespace, name: ref.name ?? '' }));
-}
-
-/** Would the backendRef forward with a weight other than 0 (no RequestRedirect filter of its own)? */
-function forwardsAtSomeWeight(ref: BackendRef): boolean {
-  return backendRefForwards({ ...ref, weight: 1 });
+  return serviceRefs(rule, routeNamespace, (ref) => !backendRefRedirects(ref));
 }
 
 // The Service names ToolHive's operator gives, most specific first (a name such as
@@ -133,7 +125,7 @@ export function resolveRouteBackends(route: HTTPRoute, routeNamespace: string, l
   const byKey = new Map<string, RouteBackend>();
   const splits: RuleSplit[] = [];
   for (const [ruleIndex, rule] of (route.spec?.rules ?? []).entries()) {
-    const reached: (MCPResourceRef & { key: string; resource: MCPResource })[] = [];
+    const reached: { ref: MCPResourceRef; key: string; resource: MCPResource }[] = [];
     for (const ref of namingServiceRefsOf(rule, routeNamespace)) {
       const candidates = mcpResourcesBehindService(ref, lookups);
       if (candidates.length > 1) {
@@ -143,24 +135,20 @@ export function resolveRouteBackends(route: HTTPRoute, routeNamespace: string, l
       const candidate = candidates[0];
       if (!candidate) continue;
       const key = `${candidate.kind}/${ref.namespace}/${candidate.name}`;
-      if (!reached.some((other) => other.key === key)) reached.push({ kind: candidate.kind, namespace: ref.namespace, name: candidate.name, key, resource: candidate.resource });
+      if (!reached.some((other) => other.key === key)) reached.push({ ref: { kind: candidate.kind, namespace: ref.namespace, name: candidate.name }, key, resource: candidate.resource });
     }
     const [winner, ...others] = reached;
     if (!winner) continue;
     let backend = byKey.get(winner.key);
     if (!backend) {
-      backend = { kind: winner.kind, namespace: winner.namespace, name: winner.name, resource: winner.resource, rules: [], ruleIndexes: [] };
+      backend = { ...winner.ref, resource: winner.resource, rules: [], ruleIndexes: [] };
       byKey.set(winner.key, backend);
     }
     backend.rules.push(rule);
     backend.ruleIndexes.push(ruleIndex);
-    if (others.length > 0) splits.push({ rule, ruleIndex, winner: resourceRef(winner), others: others.map(resourceRef) });
+    if (others.length > 0) splits.push({ rule, ruleIndex, winner: winner.ref, others: others.map((other) => other.ref) });
   }
   return { backends: [...byKey.values()], splits };
-}
-
-function resourceRef({ kind, namespace, name }: MCPResourceRef): MCPResourceRef {
-  return { kind, namespace, name };
 }
 
 /**
